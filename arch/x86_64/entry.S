@@ -1,0 +1,212 @@
+/*
+ * Trap entry.  Every vector pushes (error code, vector) so that the C side
+ * sees one frame layout, struct arch_regs in regs.h.  The kernel keeps its
+ * per-CPU pointer in GS base at all times and never runs swapgs: ring-3
+ * code in the reference kernel cannot change GS base (FSGSBASE is off), so
+ * NMIs need no "paranoid" entry.
+ */
+#include "asm.h"
+
+	.text
+	.code64
+
+.macro VEC n
+	.p2align 4
+vec_\n:
+	.if (\n == 8 || (\n >= 10 && \n <= 14) || \n == 17 || \n == 21 || \n == 29 || \n == 30)
+	.else
+	pushq	$0
+	.endif
+	pushq	$\n
+	jmp	trap_common
+.endm
+
+	.p2align 4
+	.global trap_common
+trap_common:
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	cld
+	mov	%rsp, %rdi
+	call	trap_dispatch
+	.global trap_return
+trap_return:
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$16, %rsp
+	iretq
+
+	.altmacro
+.macro VECS from, to
+	VEC \from
+	.if \to-\from
+	VECS %(\from+1), \to
+	.endif
+.endm
+	VECS 0, 63
+	VECS 64, 127
+	VECS 128, 191
+	VECS 192, 255
+
+.macro VADDR n
+	.quad vec_\n
+.endm
+.macro VADDRS from, to
+	VADDR \from
+	.if \to-\from
+	VADDRS %(\from+1), \to
+	.endif
+.endm
+	.section .rodata
+	.p2align 3
+	.global trap_stubs
+trap_stubs:
+	VADDRS 0, 63
+	VADDRS 64, 127
+	VADDRS 128, 191
+	VADDRS 192, 255
+	.noaltmacro
+
+	.text
+/*
+ * void arch_switch(u64 *save_rsp, u64 new_rsp)
+ * Saves callee-saved registers on the current stack, stores rsp, loads the
+ * next task's rsp and pops its callee-saved registers.  Caller has IRQs off.
+ */
+	.global arch_switch
+arch_switch:
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, (%rdi)
+	mov	%rsi, %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	ret
+
+/* First return of a new task: r12 = fn, r13 = arg (set by arch_task_init). */
+	.global arch_task_start
+arch_task_start:
+	mov	%r13, %rdi
+	mov	%r12, %rsi
+	xor	%ebp, %ebp
+	call	kern_task_entry
+	ud2
+
+/*
+ * void arch_enter_user(u64 rip, u64 rsp) — never returns.  Builds an iret
+ * frame to ring 3 with IF set.
+ */
+	.global arch_enter_user
+arch_enter_user:
+	cli
+	mov	$USER_DS, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	pushq	$USER_DS
+	push	%rsi
+	pushq	$0x202
+	pushq	$USER_CS
+	push	%rdi
+	xor	%eax, %eax
+	xor	%ebx, %ebx
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%ebp, %ebp
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	iretq
+
+/*
+ * Fault-safe copy: size_t arch_copy_safe(void *dst, const void *src, size_t n)
+ * Returns the number of bytes NOT copied (0 on success).  A #PF or #GP at
+ * the rep movsb lands in the exception fixup table (fixup.c), which resumes
+ * at copy_fault with rcx = bytes left.
+ */
+	.global arch_copy_safe
+arch_copy_safe:
+	mov	%rdx, %rcx
+copy_insn:
+	rep movsb
+	mov	%rcx, %rax
+	ret
+copy_fault:
+	mov	%rcx, %rax
+	ret
+	.section __ex_table, "a"
+	.p2align 3
+	.quad copy_insn, copy_fault
+	.text
+
+/*
+ * void arch_save_regs(struct arch_regs *r): the caller's registers as a
+ * trap frame would hold them (rip = return address, rsp = caller's rsp).
+ */
+	.global arch_save_regs
+arch_save_regs:
+	mov	%r15, 0(%rdi)
+	mov	%r14, 8(%rdi)
+	mov	%r13, 16(%rdi)
+	mov	%r12, 24(%rdi)
+	mov	%r11, 32(%rdi)
+	mov	%r10, 40(%rdi)
+	mov	%r9, 48(%rdi)
+	mov	%r8, 56(%rdi)
+	mov	%rbp, 64(%rdi)
+	mov	%rdi, 72(%rdi)
+	mov	%rsi, 80(%rdi)
+	mov	%rdx, 88(%rdi)
+	mov	%rcx, 96(%rdi)
+	mov	%rbx, 104(%rdi)
+	mov	%rax, 112(%rdi)
+	movq	$0, 120(%rdi)
+	movq	$0, 128(%rdi)
+	mov	(%rsp), %rax
+	mov	%rax, 136(%rdi)
+	mov	%cs, %eax
+	mov	%rax, 144(%rdi)
+	pushfq
+	popq	152(%rdi)
+	lea	8(%rsp), %rax
+	mov	%rax, 160(%rdi)
+	mov	%ss, %eax
+	mov	%rax, 168(%rdi)
+	mov	112(%rdi), %rax
+	ret

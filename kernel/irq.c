@@ -1,0 +1,54 @@
+/* Interrupt and exception policy of the reference kernel. */
+#include "kernel.h"
+#include "task.h"
+#include "../arch/x86_64/trap.h"
+#include "../arch/x86_64/lapic.h"
+#include "../arch/x86_64/cpu.h"
+
+volatile bool kern_stopping;
+
+void kern_irq(struct arch_regs *r)
+{
+	struct percpu *pc = this_cpu();
+
+	switch (r->vector) {
+	case VEC_TIMER:
+		lapic_eoi();
+		sched_tick();
+		break;
+	case VEC_IPI_CALL:
+		lapic_eoi();
+		smp_ipi_call_handler();
+		break;
+	case VEC_IPI_RESCHED:
+		lapic_eoi();
+		pc->need_resched = true;
+		break;
+	case VEC_SPURIOUS:
+		return;
+	default:
+		lapic_eoi();
+		printk("CPU %u: unexpected interrupt vector %lu\n", pc->cpu,
+		       r->vector);
+		return;
+	}
+	/* Preempt only what runs in ring 3 or in a task; never the idle
+	 * loop's own schedule() call, which re-checks after hlt anyway. */
+	if (pc->need_resched)
+		schedule();
+}
+
+void kern_nmi(struct arch_regs *r)
+{
+	if (kern_stopping) {
+		this_cpu()->online = false;
+		for (;;)
+			cpu_halt();
+	}
+	printk("CPU %u: NMI at %lx\n", this_cpu()->cpu, r->rip);
+}
+
+void kern_exception(struct arch_regs *r)
+{
+	kern_oops(r, arch_vector_name(r->vector));
+}

@@ -1,0 +1,62 @@
+/* What every part of the reference kernel uses. */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include "../lib/types.h"
+#include "../lib/string.h"
+#include "../lib/fmt.h"
+#include "percpu.h"
+#include "../lib/cmdline.h"
+
+#define HZ 100
+
+/* Console.  Each call prints atomically: lines from different CPUs never
+ * interleave.  Safe from IRQ context; from NMI context it may wait a
+ * bounded time for the lock and then print anyway. */
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void console_init(void);
+void console_write(const char *s, size_t n);
+/*
+ * A sink that takes over console output (the debugger, while gdb is
+ * attached, sends it as 'O' packets).  Called with the console lock held
+ * and IRQs off; returns false to fall back to the UART.
+ */
+extern bool (*console_sink)(const char *s, size_t n);
+
+/* Boot options from the command line (boot.c). */
+extern char kern_cmdline[];
+
+/* Fatal errors: print CPU, registers and a symbolic backtrace, stop the
+ * other CPUs and halt.  Never return. */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+struct arch_regs;
+void kern_oops(struct arch_regs *r, const char *what) __attribute__((noreturn));
+/* Print "  [<addr>] sym+0xoff" lines walking frame pointers from rbp. */
+void kern_backtrace(u64 rip, u64 rbp);
+/* Stop every other CPU with an NMI (used by panic). */
+void kern_stop_others(void);
+
+/* Symbol lookup in the embedded table; returns name or NULL. */
+const char *ksym_lookup(u64 addr, u64 *offset);
+/* Address of a symbol by name, 0 if unknown. */
+u64 ksym_addr(const char *name);
+
+/* Page allocator (boot and task creation only, not hot paths). */
+void *kalloc_pages(size_t npages);
+void mem_init(u64 start, u64 end);
+
+/* Time. */
+u64 kern_ticks(void);		/* global tick count (boot CPU's) */
+u64 kern_nsec(void);		/* since boot, from the TSC */
+
+/* SMP. */
+void smp_boot_aps(void);
+/* Run fn(arg) on every other online CPU from an IPI and wait. */
+void smp_call_others(void (*fn)(void *), void *arg);
+/* IPI handler side of smp_call_others (IRQs off). */
+void smp_ipi_call_handler(void);
+
+void demo_start(void);
+void user_start(void);
+
+#endif

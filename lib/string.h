@@ -1,0 +1,29 @@
+/* The few mem/str routines freestanding code needs.  GCC may also emit
+ * calls to memcpy/memset/memmove/memcmp itself, so these keep their libc
+ * names in the kernel build; the hosted build uses libc's. */
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
+
+#include "types.h"
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/* Length of s, at most max. */
+size_t kstr_nlen(const char *s, size_t max);
+/* Copy with truncation; always NUL-terminates when size > 0. */
+size_t kstr_copy(char *dst, const char *src, size_t size);
+/* True when s starts with prefix. */
+bool kstr_starts(const char *s, const char *prefix);
+/*
+ * Parse an unsigned number in base 10, or base 16 with a 0x prefix, from
+ * s[0..len).  Returns false on empty input, a bad digit or overflow.
+ */
+bool kstr_to_u64(const char *s, size_t len, u64 *out);
+
+#endif

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs the Debian packages kstub needs, only when something is missing.
+set -e
+pkgs="gcc make binutils qemu-system-x86 gdb python3 python3-pytest libcmocka-dev"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
