@@ -4,6 +4,7 @@
 #include "../arch/x86_64/trap.h"
 #include "../arch/x86_64/lapic.h"
 #include "../arch/x86_64/cpu.h"
+#include "../stub/kstub.h"
 
 volatile bool kern_stopping;
 
@@ -15,6 +16,7 @@ void kern_irq(struct arch_regs *r)
 	case VEC_TIMER:
 		lapic_eoi();
 		sched_tick();
+		kstub_poll(r);	/* Ctrl-C or a gdb attaching */
 		break;
 	case VEC_IPI_CALL:
 		lapic_eoi();
@@ -40,6 +42,8 @@ void kern_irq(struct arch_regs *r)
 
 void kern_nmi(struct arch_regs *r)
 {
+	if (kstub_nmi(r))
+		return;	/* parked by the debugger's roundup */
 	if (kern_stopping) {
 		this_cpu()->online = false;
 		for (;;)

@@ -30,7 +30,8 @@ extern char kern_cmdline[];
  * other CPUs and halt.  Never return. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 struct arch_regs;
-void kern_oops(struct arch_regs *r, const char *what) __attribute__((noreturn));
+/* Report an exception; returns only if a debugger took it. */
+void kern_oops(struct arch_regs *r, const char *what);
 /* Print "  [<addr>] sym+0xoff" lines walking frame pointers from rbp. */
 void kern_backtrace(u64 rip, u64 rbp);
 /* Stop every other CPU with an NMI (used by panic). */

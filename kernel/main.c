@@ -15,6 +15,8 @@ extern char _kernel_end[];
 extern u32 cpu_apic_ids[MAX_CPUS];
 extern unsigned cpu_apic_count;
 void boot_parse_start_info(u32 start_info, u64 *ram_top, u64 *rsdp);
+void kstub_port_init(void);
+void kstub_port_wait(void);
 
 /* Per-CPU data pointer in GS base, descriptor tables loaded. */
 void cpu_setup(unsigned cpu)
@@ -51,9 +53,11 @@ void kmain(u32 start_info)
 	percpu[0].online = true;
 	smp_boot_aps();                 /* INIT/SIPI every other CPU */
 	printk("CPUs online: %u\n", ncpus);
+	kstub_port_init();              /* kstub=ttyS0: the gdb stub */
 	demo_start();                   /* demo_fib, demo_counter, demo_watch */
 	user_start();                   /* the ring-3 task */
 	start_heartbeat();
+	kstub_port_wait();              /* kstub.wait: stop for gdb here */
 	sched_idle();
 }
 

@@ -106,13 +106,11 @@ static void halt_forever(void)
 }
 
 /* Set by the debugger: a chance to stop in gdb before the kernel dies.
- * Returns only if no debugger took the event. */
-void (*kern_fatal_hook)(struct arch_regs *r, const char *why);
+ * Returns true when the debugger took the event and the CPU may resume. */
+bool (*kern_fatal_hook)(struct arch_regs *r, const char *why, bool is_panic);
 
 void kern_oops(struct arch_regs *r, const char *what)
 {
-	if (kern_fatal_hook)
-		kern_fatal_hook(r, what);
 	struct percpu *pc = this_cpu();
 	struct task *t = pc->current;
 	printk("Oops: %s (vector %lu, error 0x%lx) on CPU %u in %s\n", what,
@@ -124,9 +122,12 @@ void kern_oops(struct arch_regs *r, const char *what)
 		       (r->error & 4) ? "user" : "kernel");
 	dump_regs(r);
 	kern_backtrace_frame(r->rip, r->rbp, (r->cs & 3) ? 0 : r->rsp);
+	/* With gdb attached (or waiting), stop there; continuing retries the
+	 * faulting instruction, as on a real machine. */
+	if (kern_fatal_hook && kern_fatal_hook(r, what, false))
+		return;
 	kern_stop_others();
 	halt_forever();
-	__builtin_unreachable();
 }
 
 void panic(const char *fmt, ...)
@@ -144,11 +145,14 @@ void panic(const char *fmt, ...)
 	u64 *fp = __builtin_frame_address(0);
 	r.rip = fp[1] - 1;
 	r.rbp = fp[0];
-	if (kern_fatal_hook)
-		kern_fatal_hook(&r, msg);
+	r.rsp = (u64)(fp + 2);
 	printk("Kernel panic on CPU %u: %s\n", this_cpu()->cpu, msg);
 	dump_regs(&r);
 	kern_backtrace(r.rip, r.rbp);
+	/* gdb sees the caller of panic(); a panic cannot be continued. */
+	r.rip += 1;
+	if (kern_fatal_hook)
+		kern_fatal_hook(&r, msg, true);
 	kern_stop_others();
 	halt_forever();
 	__builtin_unreachable();

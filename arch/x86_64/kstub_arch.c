@@ -1,0 +1,315 @@
+/*
+ * x86_64 side of the stub: the target description and 'g' layout, debug
+ * registers, single-step, fault-safe memory access and text writes.
+ */
+#include "../../stub/kstub_arch.h"
+#include "../../stub/kstub.h"
+#include "../../hooks/patch.h"
+#include "../../lib/string.h"
+#include "regs.h"
+#include "cpu.h"
+#include "trap.h"
+#include "paging.h"
+
+const u8 arch_bp_insn[ARCH_BP_LEN] = { 0xcc };
+
+/*
+ * GDB's amd64 support wants the org.gnu.gdb.i386.core feature with the
+ * x87 registers in it (GDB manual, "i386 Features"); the kernel keeps no
+ * FPU state, so those read as unavailable.  Control registers are an
+ * extra feature of ours.
+ */
+const char arch_target_xml[] =
+	"<?xml version=\"1.0\"?>\n"
+	"<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+	"<target version=\"1.0\">\n"
+	"<architecture>i386:x86-64</architecture>\n"
+	"<feature name=\"org.gnu.gdb.i386.core\">\n"
+	"<flags id=\"i386_eflags\" size=\"4\">\n"
+	"<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>"
+	"<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>"
+	"<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>"
+	"<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>"
+	"<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>"
+	"<field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>"
+	"<field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>"
+	"<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>"
+	"<field name=\"ID\" start=\"21\" end=\"21\"/>\n"
+	"</flags>\n"
+	"<reg name=\"rax\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"rbx\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"rcx\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"rdx\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"rsi\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"rdi\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"rbp\" bitsize=\"64\" type=\"data_ptr\"/>\n"
+	"<reg name=\"rsp\" bitsize=\"64\" type=\"data_ptr\"/>\n"
+	"<reg name=\"r8\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"r9\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"r10\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"r11\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"r12\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"r13\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"r14\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"r15\" bitsize=\"64\" type=\"int64\"/>\n"
+	"<reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>\n"
+	"<reg name=\"eflags\" bitsize=\"32\" type=\"i386_eflags\"/>\n"
+	"<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>\n"
+	"<reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>\n"
+	"<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>\n"
+	"<reg name=\"es\" bitsize=\"32\" type=\"int32\"/>\n"
+	"<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/>\n"
+	"<reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>\n"
+	"<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+	"<reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+	"<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+	"<reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+	"<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+	"<reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+	"<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+	"<reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+	"<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+	"<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+	"<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+	"<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+	"<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+	"<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+	"<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+	"<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+	"</feature>\n"
+	"<feature name=\"org.gnu.gdb.i386.segments\">\n"
+	"<reg name=\"fs_base\" bitsize=\"64\" type=\"int\"/>\n"
+	"<reg name=\"gs_base\" bitsize=\"64\" type=\"int\"/>\n"
+	"</feature>\n"
+	"<feature name=\"org.kstub.x86_64.system\">\n"
+	"<reg name=\"cr0\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+	"<reg name=\"cr2\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+	"<reg name=\"cr3\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+	"<reg name=\"cr4\" bitsize=\"64\" type=\"int\" group=\"system\"/>\n"
+	"</feature>\n"
+	"</target>\n";
+
+enum {
+	R_RIP = 16, R_EFLAGS, R_CS, R_SS, R_DS, R_ES, R_FS, R_GS,
+	R_ST0, R_FCTRL = R_ST0 + 8, R_FOP = R_FCTRL + 7,
+	R_FS_BASE, R_GS_BASE, R_CR0, R_CR2, R_CR3, R_CR4, NREGS
+};
+
+/* What the trap frame lacks, saved by each CPU as it parks. */
+struct cpu_extra {
+	u64 fs_base, gs_base, cr0, cr2, cr3, cr4;
+	u16 ds, es, fs, gs;
+};
+static struct cpu_extra extra[64];
+
+void arch_save_cpu_state(unsigned cpu)
+{
+	if (cpu >= 64)
+		return;
+	struct cpu_extra *e = &extra[cpu];
+	e->fs_base = rdmsr(0xc0000100);
+	e->gs_base = rdmsr(0xc0000101);
+	e->cr0 = read_cr0();
+	e->cr2 = read_cr2();
+	e->cr3 = read_cr3();
+	e->cr4 = read_cr4();
+	__asm__ volatile("mov %%ds, %0" : "=r"(e->ds));
+	__asm__ volatile("mov %%es, %0" : "=r"(e->es));
+	__asm__ volatile("mov %%fs, %0" : "=r"(e->fs));
+	__asm__ volatile("mov %%gs, %0" : "=r"(e->gs));
+}
+
+static size_t reg_size(unsigned regno)
+{
+	if (regno < 16 || regno == R_RIP)
+		return 8;
+	if (regno <= R_GS)
+		return 4;
+	if (regno < R_FCTRL)
+		return 10;
+	if (regno <= R_FOP)
+		return 4;
+	if (regno < NREGS)
+		return 8;
+	return 0;
+}
+
+static u64 *gpr(struct arch_regs *r, unsigned regno)
+{
+	switch (regno) {
+	case 0: return &r->rax;
+	case 1: return &r->rbx;
+	case 2: return &r->rcx;
+	case 3: return &r->rdx;
+	case 4: return &r->rsi;
+	case 5: return &r->rdi;
+	case 6: return &r->rbp;
+	case 7: return &r->rsp;
+	case 8: return &r->r8;
+	case 9: return &r->r9;
+	case 10: return &r->r10;
+	case 11: return &r->r11;
+	case 12: return &r->r12;
+	case 13: return &r->r13;
+	case 14: return &r->r14;
+	case 15: return &r->r15;
+	case R_RIP: return &r->rip;
+	default: return 0;
+	}
+}
+
+size_t arch_gdb_reg_read(struct arch_regs *r, unsigned cpu, unsigned regno,
+			 u8 *out, bool *avail)
+{
+	size_t sz = reg_size(regno);
+	const struct cpu_extra *e = &extra[cpu < 64 ? cpu : 0];
+	u64 v = 0;
+	bool ok = true;
+	if (!sz)
+		return 0;
+	if (regno < 16 || regno == R_RIP) {
+		v = *gpr(r, regno);
+	} else {
+		switch (regno) {
+		case R_EFLAGS: v = r->rflags; break;
+		case R_CS: v = r->cs; break;
+		case R_SS: v = r->ss; break;
+		case R_DS: v = e->ds; break;
+		case R_ES: v = e->es; break;
+		case R_FS: v = e->fs; break;
+		case R_GS: v = e->gs; break;
+		case R_FS_BASE: v = e->fs_base; break;
+		case R_GS_BASE: v = e->gs_base; break;
+		case R_CR0: v = e->cr0; break;
+		case R_CR2: v = e->cr2; break;
+		case R_CR3: v = e->cr3; break;
+		case R_CR4: v = e->cr4; break;
+		default: ok = false; break; /* x87: not saved */
+		}
+	}
+	for (size_t i = 0; i < sz; i++) {
+		out[i] = i < 8 ? (u8)(v >> (8 * i)) : 0;
+		avail[i] = ok;
+	}
+	return sz;
+}
+
+size_t arch_gdb_regs_size(void)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < NREGS; i++)
+		n += reg_size(i);
+	return n;
+}
+
+void arch_gdb_regs_read(struct arch_regs *r, unsigned cpu, u8 *buf, bool *avail)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < NREGS; i++)
+		off += arch_gdb_reg_read(r, cpu, i, buf + off, avail + off);
+}
+
+int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
+		       size_t len)
+{
+	size_t sz = reg_size(regno);
+	if (!sz || len != sz)
+		return -1;
+	u64 v = 0;
+	for (size_t i = 0; i < sz && i < 8; i++)
+		v |= (u64)val[i] << (8 * i);
+	if (regno < 16 || regno == R_RIP) {
+		*gpr(r, regno) = v;
+		return 0;
+	}
+	if (regno == R_EFLAGS) {
+		/* Keep the bits that would break the return (IOPL, VM). */
+		r->rflags = (r->rflags & ~0x0cd5ull) | (v & 0x0cd5ull) | 2;
+		return 0;
+	}
+	return -1; /* segments, bases, control and x87 registers: read-only */
+}
+
+void arch_gdb_regs_write(struct arch_regs *r, const u8 *buf)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < NREGS; i++) {
+		size_t sz = reg_size(i);
+		if (i < 16 || i == R_RIP || i == R_EFLAGS)
+			arch_gdb_reg_write(r, i, buf + off, sz);
+		off += sz;
+	}
+}
+
+u64 arch_regs_pc(struct arch_regs *r)
+{
+	return r->rip;
+}
+
+void arch_regs_set_pc(struct arch_regs *r, u64 pc)
+{
+	r->rip = pc;
+}
+
+void arch_set_step(struct arch_regs *r, bool on)
+{
+	if (on)
+		r->rflags |= X86_EFLAGS_TF;
+	else
+		r->rflags &= ~(u64)X86_EFLAGS_TF;
+}
+
+int arch_hw_bp_check(u8 type, u64 addr, u64 len)
+{
+	if (type == 1)
+		return 0;
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return -1;
+	return (addr & (len - 1)) ? -1 : 0;
+}
+
+void arch_hw_bp_load(const struct arch_hw_bp *slots)
+{
+	u64 dr7 = 0;
+	for (int i = 0; i < ARCH_HW_SLOTS; i++) {
+		const struct arch_hw_bp *h = &slots[i];
+		if (!h->used)
+			continue;
+		u64 rw = h->type == 1 ? 0 : h->type == 2 ? 1 : 3;
+		u64 len = h->type == 1 ? 0 : h->len == 1 ? 0 : h->len == 2 ? 1 : h->len == 8 ? 2 : 3;
+		dr7 |= (1ull << (2 * i)) | (rw << (16 + 4 * i)) | (len << (18 + 4 * i));
+		switch (i) {
+		case 0: __asm__ volatile("mov %0, %%dr0" :: "r"(h->addr)); break;
+		case 1: __asm__ volatile("mov %0, %%dr1" :: "r"(h->addr)); break;
+		case 2: __asm__ volatile("mov %0, %%dr2" :: "r"(h->addr)); break;
+		case 3: __asm__ volatile("mov %0, %%dr3" :: "r"(h->addr)); break;
+		}
+	}
+	__asm__ volatile("mov %0, %%dr7" :: "r"(dr7));
+}
+
+void arch_resume_fixup(struct arch_regs *r, int stop_kind)
+{
+	/* An instruction breakpoint is a fault: without RF it fires again
+	 * before the instruction runs. */
+	if (stop_kind == KSTUB_STOP_HWBREAK)
+		r->rflags |= X86_EFLAGS_RF;
+}
+
+size_t arch_mem_read(void *dst, u64 src, size_t n)
+{
+	return arch_copy_safe(dst, (const void *)src, n);
+}
+
+size_t arch_mem_write(u64 dst, const void *src, size_t n)
+{
+	return arch_copy_safe((void *)dst, src, n);
+}
+
+size_t arch_text_write(u64 addr, const u8 *bytes, size_t n)
+{
+	u8 *alias = arch_text_alias((const void *)addr);
+	if (!alias || !arch_text_alias((const void *)(addr + n - 1)))
+		return n;
+	return arch_copy_safe(alias, bytes, n);
+}

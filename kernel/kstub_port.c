@@ -1,0 +1,191 @@
+/*
+ * The reference kernel's port for kstub (stub/kstub_port.h): the serial
+ * transport, CPUs, NMI roundup, text bounds, time, reboot; and the
+ * command-line options kstub=ttyS0|ttyS1[,baud] and kstub.wait.
+ */
+#include "kernel.h"
+#include "task.h"
+#include "uart.h"
+#include "../stub/kstub.h"
+#include "../stub/kstub_port.h"
+#include "../hooks/patch.h"
+#include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/lapic.h"
+#include "../arch/x86_64/trap.h"
+#include "../arch/x86_64/regs.h"
+
+extern char _text_start[], _text_end[];
+
+static u16 link_port;
+static const char *link_name;
+
+static int serial_getc(u32 timeout_ms)
+{
+	int c = uart_getc(link_port);
+	if (c >= 0 || !timeout_ms)
+		return c;
+	u64 end = port_time_us() + (u64)timeout_ms * 1000;
+	while (port_time_us() < end) {
+		c = uart_getc(link_port);
+		if (c >= 0)
+			return c;
+		cpu_relax();
+	}
+	return -1;
+}
+
+static void serial_write(const u8 *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		uart_putc(link_port, buf[i]);
+}
+
+/* A serial line can lose bytes: acks stay on. */
+static const struct rsp_transport serial_transport = {
+	.name = "serial",
+	.getc = serial_getc,
+	.write = serial_write,
+	.reliable = false,
+};
+
+unsigned port_cpu_count(void)
+{
+	return ncpus;
+}
+
+unsigned port_cpu_id(void)
+{
+	return kern_cpu_id();
+}
+
+bool port_cpu_online(unsigned cpu)
+{
+	return cpu < ncpus && percpu[cpu].online;
+}
+
+void port_roundup_others(void)
+{
+	unsigned me = kern_cpu_id();
+	for (unsigned i = 0; i < ncpus; i++)
+		if (i != me && percpu[i].online)
+			lapic_send_nmi(percpu[i].apic_id);
+}
+
+void port_cpu_task(unsigned cpu, char *buf, size_t size)
+{
+	struct task *t = cpu_current_task(cpu);
+	kstr_copy(buf, t ? t->name : "?", size);
+}
+
+bool port_is_text(u64 addr, size_t len)
+{
+	return addr < (u64)_text_end && addr + len > (u64)_text_start;
+}
+
+u64 port_time_us(void)
+{
+	u64 mhz = arch_tsc_hz() / 1000000;
+	return rdtsc() / (mhz ? mhz : 1000);
+}
+
+void port_reboot(void)
+{
+	irq_disable();
+	outb(0x64, 0xfe); /* keyboard controller reset line */
+	/* Triple fault if that did not work. */
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) null_idt = { 0, 0 };
+	__asm__ volatile("lidt %0; int3" :: "m"(null_idt));
+	for (;;)
+		cpu_halt();
+}
+
+void port_log(const char *s)
+{
+	printk("%s\n", s);
+}
+
+static void serialize(void *arg)
+{
+	(void)arg;
+	cpu_serialize();
+}
+
+unsigned port_sync_others(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < ncpus; i++)
+		if (i != kern_cpu_id() && percpu[i].online)
+			n++;
+	smp_call_others(serialize, 0);
+	return n;
+}
+
+extern bool (*kern_fatal_hook)(struct arch_regs *r, const char *why, bool is_panic);
+
+static bool fatal_to_debugger(struct arch_regs *r, const char *why, bool is_panic)
+{
+	struct kstub_stop st = {
+		.kind = is_panic ? KSTUB_STOP_PANIC : KSTUB_STOP_FAULT,
+		.sig = is_panic ? 6 : arch_fault_signal(r->vector),
+		.why = why,
+	};
+	printk("kstub: %s on CPU %u, waiting for gdb on %s\n", why,
+	       kern_cpu_id(), link_name);
+	kstub_enter(r, &st);
+	return true;
+}
+
+/* Where gdb finds the kernel stopped with kstub.wait. */
+__attribute__((noinline)) void kstub_breakpoint(void)
+{
+	__asm__ volatile("int3");
+}
+
+void kstub_port_init(void)
+{
+	const char *v;
+	size_t n;
+	if (!kcmd_get(kern_cmdline, "kstub", &v, &n))
+		return;
+	u32 baud = 115200;
+	if (n >= 5 && !memcmp(v, "ttyS0", 5)) {
+		link_port = COM1;
+		link_name = "ttyS0";
+	} else if (n >= 5 && !memcmp(v, "ttyS1", 5)) {
+		link_port = COM2;
+		link_name = "ttyS1";
+	} else {
+		printk("kstub: unknown port in kstub= (use ttyS0 or ttyS1)\n");
+		return;
+	}
+	if (n > 6 && v[5] == ',') {
+		u64 b;
+		if (kstr_to_u64(v + 6, n - 6, &b) && b && b <= 115200)
+			baud = (u32)b;
+		else
+			printk("kstub: bad baud rate in kstub=, using 115200\n");
+	} else if (n != 5) {
+		printk("kstub: unknown port in kstub= (use ttyS0 or ttyS1)\n");
+		return;
+	}
+	if (link_port != COM1)
+		uart_init(link_port, baud);
+	else if (baud != 115200)
+		uart_init(COM1, baud);
+	kstub_init(&serial_transport, link_port == COM1);
+	if (link_port == COM1)
+		console_sink = kstub_console_out;
+	kern_fatal_hook = fatal_to_debugger;
+	printk("kstub: gdb stub on %s (%u baud)\n", link_name, baud);
+}
+
+void kstub_port_wait(void)
+{
+	if (!kstub_enabled() || !kcmd_flag(kern_cmdline, "kstub.wait"))
+		return;
+	printk("kstub: waiting for gdb on %s\n", link_name);
+	kstub_breakpoint();
+}

@@ -1,0 +1,257 @@
+/*
+ * All-stop: the CPU that traps becomes master, stops the others with an
+ * NMI, waits until each is parked with its frame saved, removes the
+ * breakpoints and serves gdb.  Resuming inserts the breakpoints and
+ * releases every CPU.  Stepping releases only the stepped CPU.
+ */
+#include "kstub_internal.h"
+#include "kstub_port.h"
+#include "bp.h"
+#include "../lib/string.h"
+#include "../lib/fmt.h"
+#include "rsp_parse.h"
+
+struct kstub_state ks;
+
+static volatile int master = -1;
+/* The others stay parked while the master itself single-steps. */
+static volatile bool others_held;
+
+void kstub_init(const struct rsp_transport *t, bool console_on_link)
+{
+	rsp_conn_init(&ks.conn, t);
+	ks.console_on_link = console_on_link;
+	ks.stop_cpu = 0;
+	ks.g_cpu = -1;
+	__atomic_store_n(&ks.enabled, true, __ATOMIC_RELEASE);
+}
+
+struct arch_hw_bp *kstub_hw_slots(void)
+{
+	return ks.hw;
+}
+
+bool kstub_enabled(void)
+{
+	return __atomic_load_n(&ks.enabled, __ATOMIC_ACQUIRE);
+}
+
+bool kstub_is_active(void)
+{
+	return __atomic_load_n(&master, __ATOMIC_ACQUIRE) >= 0;
+}
+
+static void wait_parked(int me)
+{
+	u64 deadline = port_time_us() + 1000000;
+	for (unsigned i = 0; i < port_cpu_count(); i++) {
+		if ((int)i == me || !port_cpu_online(i))
+			continue;
+		while (__atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) != CPU_PARKED) {
+			if (port_time_us() > deadline) {
+				char msg[64];
+				kfmt_snprintf(msg, sizeof(msg),
+					      "kstub: CPU %u did not stop", i);
+				port_log(msg);
+				break;
+			}
+		}
+	}
+}
+
+/* A parked CPU waits here for the master's word; returns it. */
+static int park(unsigned cpu, struct arch_regs *r)
+{
+	struct kstub_cpu *c = &ks.cpu[cpu];
+	c->regs = r;
+	arch_save_cpu_state(cpu);
+	__atomic_fetch_add(&c->parks, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
+	int go;
+	while ((go = __atomic_load_n(&c->go, __ATOMIC_ACQUIRE)) == GO_STAY)
+		__asm__ volatile("pause" ::: "memory");
+	c->go = GO_STAY;
+	arch_hw_bp_load(ks.hw);
+	arch_set_step(r, go == GO_STEP);
+	__atomic_store_n(&c->state, CPU_RUNNING, __ATOMIC_RELEASE);
+	return go;
+}
+
+/* Events a slave keeps and reports once it can become master. */
+static bool worth_reporting(enum kstub_stop_kind k)
+{
+	return k != KSTUB_STOP_NONE && k != KSTUB_STOP_SWBREAK &&
+	       k != KSTUB_STOP_STEP;
+}
+
+bool kstub_step_other(int cpu)
+{
+	struct kstub_cpu *c = &ks.cpu[cpu];
+	u32 parks = __atomic_load_n(&c->parks, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&c->go, GO_STEP, __ATOMIC_RELEASE);
+	/* One instruction; an interrupt handler could make it longer, but
+	 * the trap comes back to us with IRQs off. */
+	u64 deadline = port_time_us() + 2000000;
+	while (__atomic_load_n(&c->parks, __ATOMIC_ACQUIRE) == parks ||
+	       __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_PARKED) {
+		if (port_time_us() > deadline)
+			return false;
+	}
+	return true;
+}
+
+static void release_all(int me)
+{
+	bp_insert_all();
+	for (unsigned i = 0; i < port_cpu_count(); i++) {
+		if ((int)i == me || !port_cpu_online(i))
+			continue;
+		if (__atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) == CPU_PARKED)
+			__atomic_store_n(&ks.cpu[i].go, GO_CONTINUE, __ATOMIC_RELEASE);
+	}
+	/* Wait until they have left, so the next stop starts clean. */
+	u64 deadline = port_time_us() + 1000000;
+	for (unsigned i = 0; i < port_cpu_count(); i++) {
+		if ((int)i == me)
+			continue;
+		while (__atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) == CPU_PARKED &&
+		       port_time_us() < deadline)
+			__asm__ volatile("pause" ::: "memory");
+	}
+}
+
+void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
+{
+	unsigned me = port_cpu_id();
+	struct kstub_cpu *c = &ks.cpu[me];
+
+	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
+		return;
+	c->in_stub = true;
+	c->regs = r;
+	c->stop = *stop;
+
+	int expected = -1;
+	while (!__atomic_compare_exchange_n(&master, &expected, (int)me, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Someone else is master: park as a slave.  Its stop is not
+		 * lost: a breakpoint trap was rewound by the arch glue and
+		 * fires again after the resume; other events are kept and
+		 * reported when this CPU becomes master below. */
+		c->state = CPU_RUNNING;
+		if (park(me, r) == GO_STEP || !worth_reporting(c->stop.kind)) {
+			c->in_stub = false;
+			return;
+		}
+		expected = -1;
+	}
+
+	/* Master. */
+	c->state = CPU_PARKED;
+	arch_save_cpu_state(me);
+	if (!others_held) {
+		port_roundup_others();
+		wait_parked((int)me);
+	}
+	bp_remove_all();
+	ks.stop_cpu = (int)me;
+	if (ks.g_cpu < 0 || !port_cpu_online((unsigned)ks.g_cpu))
+		ks.g_cpu = (int)me;
+
+	bool report = stop->kind != KSTUB_STOP_ATTACH;
+	for (;;) {
+		enum session_end end = rsp_session(report);
+		report = true;
+		if (end == END_STEP && ks.step_cpu != (int)me) {
+			if (!kstub_step_other(ks.step_cpu)) {
+				port_log("kstub: step did not complete");
+			}
+			ks.stop_cpu = ks.step_cpu;
+			ks.cpu[ks.step_cpu].stop.kind = KSTUB_STOP_STEP;
+			ks.cpu[ks.step_cpu].stop.sig = 5;
+			continue;
+		}
+		arch_hw_bp_load(ks.hw);
+		arch_resume_fixup(r, c->stop.kind);
+		if (end == END_STEP) {
+			/* Step this CPU with the others held. */
+			arch_set_step(r, true);
+			others_held = true;
+		} else {
+			arch_set_step(r, false);
+			others_held = false;
+			/* A CPU stepped on our behalf has had its stop reported. */
+			if (ks.stop_cpu != (int)me)
+				ks.cpu[ks.stop_cpu].stop.kind = KSTUB_STOP_NONE;
+			release_all((int)me);
+		}
+		break;
+	}
+	c->stop.kind = KSTUB_STOP_NONE;
+	c->state = CPU_RUNNING;
+	c->in_stub = false;
+	__atomic_store_n(&master, -1, __ATOMIC_RELEASE);
+}
+
+bool kstub_nmi(struct arch_regs *r)
+{
+	unsigned me = port_cpu_id();
+	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
+		return false;
+	int m = __atomic_load_n(&master, __ATOMIC_ACQUIRE);
+	if (m < 0 || m == (int)me)
+		return false;
+	struct kstub_cpu *c = &ks.cpu[me];
+	if (c->in_stub)
+		return true; /* already parked (or parking) from a trap */
+	c->in_stub = true;
+	c->stop.kind = KSTUB_STOP_NONE;
+	if (park(me, r) == GO_CONTINUE)
+		arch_set_step(r, false);
+	c->in_stub = false;
+	return true;
+}
+
+/* Ctrl-C poller: only one CPU reads the link at a time. */
+static volatile u32 poll_lock;
+
+void kstub_poll(struct arch_regs *r)
+{
+	if (!kstub_enabled() || kstub_is_active())
+		return;
+	if (__atomic_exchange_n(&poll_lock, 1, __ATOMIC_ACQUIRE))
+		return;
+	int ch = ks.conn.pushback >= 0 ? ks.conn.pushback : ks.conn.t->getc(0);
+	ks.conn.pushback = -1;
+	struct kstub_stop st = { 0 };
+	if (ch == 0x03) {
+		st.kind = KSTUB_STOP_BREAKIN;
+		st.sig = 2; /* SIGINT */
+	} else if (ch == '$') {
+		/* A gdb starting a session (or re-attaching after D). */
+		ks.conn.pushback = '$';
+		st.kind = KSTUB_STOP_ATTACH;
+		st.sig = 5;
+	}
+	__atomic_store_n(&poll_lock, 0, __ATOMIC_RELEASE);
+	if (st.kind != KSTUB_STOP_NONE)
+		kstub_enter(r, &st);
+}
+
+bool kstub_console_out(const char *s, size_t n)
+{
+	if (!ks.console_on_link || !ks.attached)
+		return false;
+	if (kstub_is_active())
+		return true; /* never between a packet and its reply */
+	char body[1 + 2 * 128];
+	while (n) {
+		size_t k = n > 128 ? 128 : n;
+		body[0] = 'O';
+		rsp_hex_encode((const u8 *)s, k, body + 1);
+		rsp_send_noack(&ks.conn, body, 1 + 2 * k);
+		s += k;
+		n -= k;
+	}
+	return true;
+}

@@ -1,0 +1,67 @@
+/*
+ * kstub: the debugger entry points a hosting kernel and its arch trap code
+ * call.  Everything here runs with IRQs off on the CPU that trapped.
+ */
+#ifndef STUB_KSTUB_H
+#define STUB_KSTUB_H
+
+#include "../lib/types.h"
+#include "rsp_packet.h"
+
+struct arch_regs;
+
+/* Why a CPU entered the debugger (filled by the arch trap glue). */
+enum kstub_stop_kind {
+	KSTUB_STOP_NONE,	/* rounded up by NMI: nothing to report */
+	KSTUB_STOP_SWBREAK,	/* a Z0 breakpoint */
+	KSTUB_STOP_TRAP,	/* an int3 compiled into the code */
+	KSTUB_STOP_HWBREAK,	/* Z1 */
+	KSTUB_STOP_WATCH,	/* Z2 write */
+	KSTUB_STOP_RWATCH,	/* Z3 read */
+	KSTUB_STOP_AWATCH,	/* Z4 access */
+	KSTUB_STOP_STEP,	/* single step done */
+	KSTUB_STOP_BREAKIN,	/* Ctrl-C from gdb */
+	KSTUB_STOP_ATTACH,	/* gdb started talking while the kernel ran */
+	KSTUB_STOP_FAULT,	/* an exception the kernel could not handle */
+	KSTUB_STOP_PANIC,	/* panic() */
+};
+
+struct kstub_stop {
+	enum kstub_stop_kind kind;
+	u8 sig;			/* GDB signal number (5 = SIGTRAP, ...) */
+	u64 addr;		/* watchpoint data address */
+	const char *why;	/* fault/panic text, shown on the console */
+};
+
+/*
+ * Boot, once, after the port is up: select the transport; from then on
+ * traps and Ctrl-C enter the debugger.  Boot CPU, IRQs on or off.
+ */
+void kstub_init(const struct rsp_transport *t, bool console_on_link);
+bool kstub_enabled(void);
+
+/*
+ * Enter the debugger for `stop` with this CPU's trap frame.  Returns when
+ * gdb resumes this CPU.  IRQs off.  Any CPU, several at once.
+ */
+void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop);
+/*
+ * NMI hook: if a debugger session is rounding CPUs up, park this one and
+ * return true; otherwise return false (the NMI is not ours).
+ */
+bool kstub_nmi(struct arch_regs *r);
+/*
+ * Timer-tick hook on every CPU: polls the link for Ctrl-C or a gdb that
+ * starts talking, and enters the debugger when one arrives.
+ */
+void kstub_poll(struct arch_regs *r);
+/* Console sink while gdb is attached on the console's own link. */
+bool kstub_console_out(const char *s, size_t n);
+
+/* Debugger state the arch trap glue needs. */
+bool kstub_is_active(void);
+struct arch_hw_bp;
+/* The Z1-Z4 slots, for decoding a #DB. */
+struct arch_hw_bp *kstub_hw_slots(void);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * What the portable stub needs from the CPU architecture.  Implemented in
+ * arch/ARCH/kstub_arch.c.  All are called with IRQs off from inside the
+ * debugger; "cpu" is the port's CPU index.
+ */
+#ifndef STUB_KSTUB_ARCH_H
+#define STUB_KSTUB_ARCH_H
+
+#include "../lib/types.h"
+
+struct arch_regs;
+
+/* Target description XML for qXfer:features:read:target.xml. */
+extern const char arch_target_xml[];
+/* Size in bytes of the 'g' packet payload (binary). */
+size_t arch_gdb_regs_size(void);
+/*
+ * Fill buf with the 'g' layout of a stopped CPU; avail[i] = false marks a
+ * byte as unavailable ('xx').  The parked CPU saved its extra state with
+ * arch_save_cpu_state() on its way in.
+ */
+void arch_gdb_regs_read(struct arch_regs *r, unsigned cpu, u8 *buf, bool *avail);
+/* Write from the 'g' layout; registers that cannot change are ignored. */
+void arch_gdb_regs_write(struct arch_regs *r, const u8 *buf);
+/* One register for p/P: returns its size, 0 if the number is unknown. */
+size_t arch_gdb_reg_read(struct arch_regs *r, unsigned cpu, unsigned regno,
+			 u8 *out, bool *avail);
+int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
+		       size_t len);
+u64 arch_regs_pc(struct arch_regs *r);
+void arch_regs_set_pc(struct arch_regs *r, u64 pc);
+
+/* Called by each CPU as it parks: saves what the trap frame lacks
+ * (segment bases, control registers).  NMI-safe. */
+void arch_save_cpu_state(unsigned cpu);
+
+/* Single-step this frame on resume (or stop doing so). */
+void arch_set_step(struct arch_regs *r, bool on);
+
+/* Software breakpoint instruction and its length. */
+extern const u8 arch_bp_insn[];
+#define ARCH_BP_LEN 1
+
+/* Hardware breakpoints/watchpoints (debug registers). */
+#define ARCH_HW_SLOTS 4
+struct arch_hw_bp {
+	bool used;
+	u8 type;	/* RSP Z type: 1 exec, 2 write, 3 read, 4 access */
+	u64 addr;
+	u8 len;
+};
+/* Validate a request (alignment, length); 0 = ok. */
+int arch_hw_bp_check(u8 type, u64 addr, u64 len);
+/* Load the table into this CPU's debug registers (before resuming). */
+void arch_hw_bp_load(const struct arch_hw_bp *slots);
+/* Prepare a resume from a stop in `kind`: e.g. set RF after an
+ * instruction breakpoint so it does not fire again at once. */
+void arch_resume_fixup(struct arch_regs *r, int stop_kind);
+
+/* Fault-safe memory access; return bytes NOT copied. */
+size_t arch_mem_read(void *dst, u64 src, size_t n);
+size_t arch_mem_write(u64 dst, const void *src, size_t n);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * The port: what a hosting kernel provides to the stub.  One short header
+ * of plain functions (FreeBSD gdb.h style).  Implemented by the reference
+ * kernel in kernel/kstub_port.c.
+ */
+#ifndef STUB_KSTUB_PORT_H
+#define STUB_KSTUB_PORT_H
+
+#include "../lib/types.h"
+
+/* Number of CPUs that exist (thread ids are cpu + 1).  Any context. */
+unsigned port_cpu_count(void);
+/* Index of the running CPU.  Any context, NMI included. */
+unsigned port_cpu_id(void);
+/* Is this CPU online (has it ever been started)?  Any context. */
+bool port_cpu_online(unsigned cpu);
+/* Send an NMI to every other online CPU.  IRQs off, debugger master. */
+void port_roundup_others(void);
+/* Name of what runs on `cpu` ("demo_fib"), for qThreadExtraInfo.  The
+ * CPU is parked.  Writes a NUL-terminated string. */
+void port_cpu_task(unsigned cpu, char *buf, size_t size);
+/* Is addr inside read-only kernel text (must be written via an alias)? */
+bool port_is_text(u64 addr, size_t len);
+/* Microseconds since boot, for timeouts.  Any context. */
+u64 port_time_us(void);
+/* Reset the machine (k, monitor reboot). */
+void port_reboot(void) __attribute__((noreturn));
+/* Print a line on the kernel console (never through the stub link). */
+void port_log(const char *s);
+
+#endif

@@ -1,0 +1,639 @@
+/*
+ * The command loop: one switch over gdb's packets while every CPU is
+ * stopped.  Error replies use errno numbers in hex: E01 malformed packet,
+ * E0e (EFAULT) bad address, E16 (EINVAL) bad argument, E1c (ENOSPC) no
+ * free slot, E03 (ESRCH) no such thread.
+ */
+#include "kstub_internal.h"
+#include "kstub_port.h"
+#include "rsp_parse.h"
+#include "bp.h"
+#include "../hooks/patch.h"
+#include "../lib/string.h"
+#include "../lib/fmt.h"
+
+#define E_MALFORMED "E01"
+#define E_FAULT "E0e"
+#define E_INVAL "E16"
+#define E_NOSPC "E1c"
+#define E_SRCH "E03"
+
+static char xfer[8192];
+static u8 membuf[RSP_PACKET_MAX / 2];
+
+static void reply(const char *s, size_t n)
+{
+	rsp_send(&ks.conn, s, n);
+}
+
+static void reply_str(const char *s)
+{
+	reply(s, strlen(s));
+}
+
+static int tid_to_cpu(s64 tid)
+{
+	if (tid == RSP_TID_ALL || tid == RSP_TID_ANY)
+		return ks.stop_cpu;
+	if (tid < 1 || tid > (s64)port_cpu_count() || !port_cpu_online((unsigned)(tid - 1)))
+		return -1;
+	return (int)(tid - 1);
+}
+
+static bool cpu_parked(int cpu)
+{
+	return cpu >= 0 && ks.cpu[cpu].state == CPU_PARKED && ks.cpu[cpu].regs;
+}
+
+size_t rsp_stop_reply(char *out, size_t size)
+{
+	const struct kstub_stop *st = &ks.cpu[ks.stop_cpu].stop;
+	u8 sig = st->sig ? st->sig : 5;
+	size_t n = kfmt_snprintf(out, size, "T%02xthread:%x;core:%x;", sig,
+				 ks.stop_cpu + 1, ks.stop_cpu);
+	switch (st->kind) {
+	case KSTUB_STOP_SWBREAK:
+		n += kfmt_snprintf(out + n, size - n, "swbreak:;");
+		break;
+	case KSTUB_STOP_HWBREAK:
+		n += kfmt_snprintf(out + n, size - n, "hwbreak:;");
+		break;
+	case KSTUB_STOP_WATCH:
+		n += kfmt_snprintf(out + n, size - n, "watch:%lx;", st->addr);
+		break;
+	case KSTUB_STOP_RWATCH:
+		n += kfmt_snprintf(out + n, size - n, "rwatch:%lx;", st->addr);
+		break;
+	case KSTUB_STOP_AWATCH:
+		n += kfmt_snprintf(out + n, size - n, "awatch:%lx;", st->addr);
+		break;
+	default:
+		break;
+	}
+	return n < size ? n : size - 1;
+}
+
+/* Append bytes with the binary escapes qXfer replies need. */
+static size_t put_escaped(char *out, size_t cap, const char *src, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 2 < cap; i++) {
+		char ch = src[i];
+		if (ch == '#' || ch == '$' || ch == '}' || ch == '*') {
+			out[o++] = '}';
+			out[o++] = (char)(ch ^ 0x20);
+		} else {
+			out[o++] = ch;
+		}
+	}
+	return o;
+}
+
+static void reply_xfer(const char *doc, size_t doclen, u64 off, u64 len)
+{
+	if (off > doclen) {
+		reply_str(E_INVAL);
+		return;
+	}
+	size_t n = doclen - off;
+	if (n > len)
+		n = len;
+	if (n > (RSP_PACKET_MAX - 1) / 2)
+		n = (RSP_PACKET_MAX - 1) / 2;
+	ks.out[0] = off + n < doclen ? 'm' : 'l';
+	size_t o = 1 + put_escaped(ks.out + 1, RSP_PACKET_MAX - 1, doc + off, n);
+	reply(ks.out, o);
+}
+
+static size_t threads_xml(void)
+{
+	size_t n = kfmt_snprintf(xfer, sizeof(xfer), "<?xml version=\"1.0\"?>\n<threads>\n");
+	for (unsigned i = 0; i < port_cpu_count() && n < sizeof(xfer); i++) {
+		if (!port_cpu_online(i))
+			continue;
+		char task[32];
+		port_cpu_task(i, task, sizeof(task));
+		n += kfmt_snprintf(xfer + n, sizeof(xfer) - n,
+				   "<thread id=\"%x\" core=\"%u\" name=\"CPU#%u\">%s</thread>\n",
+				   i + 1, i, i, task);
+	}
+	if (n < sizeof(xfer))
+		n += kfmt_snprintf(xfer + n, sizeof(xfer) - n, "</threads>\n");
+	return n < sizeof(xfer) ? n : sizeof(xfer) - 1;
+}
+
+static void handle_qxfer(const char *pkt, size_t n)
+{
+	struct rsp_qxfer x;
+	if (rsp_parse_qxfer_read(pkt, n, &x)) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	if (x.object_len == 8 && !memcmp(x.object, "features", 8)) {
+		if (x.annex_len != 10 || memcmp(x.annex, "target.xml", 10)) {
+			reply_str(E_INVAL);
+			return;
+		}
+		reply_xfer(arch_target_xml, strlen(arch_target_xml), x.offset, x.length);
+	} else if (x.object_len == 7 && !memcmp(x.object, "threads", 7)) {
+		reply_xfer(xfer, threads_xml(), x.offset, x.length);
+	} else {
+		reply("", 0);
+	}
+}
+
+static void handle_g(void)
+{
+	int cpu = ks.g_cpu;
+	if (!cpu_parked(cpu)) {
+		reply_str(E_SRCH);
+		return;
+	}
+	size_t sz = arch_gdb_regs_size();
+	static u8 regs[1024];
+	static bool avail[1024];
+	arch_gdb_regs_read(ks.cpu[cpu].regs, (unsigned)cpu, regs, avail);
+	for (size_t i = 0; i < sz; i++) {
+		if (avail[i]) {
+			rsp_hex_encode(&regs[i], 1, ks.out + 2 * i);
+		} else {
+			ks.out[2 * i] = 'x';
+			ks.out[2 * i + 1] = 'x';
+		}
+	}
+	reply(ks.out, 2 * sz);
+}
+
+static void handle_G(const char *pkt, size_t n)
+{
+	size_t sz = arch_gdb_regs_size();
+	static u8 regs[1024];
+	if (!cpu_parked(ks.g_cpu)) {
+		reply_str(E_SRCH);
+		return;
+	}
+	/* 'x' (unavailable) bytes are kept as they are: read them first. */
+	static bool avail[1024];
+	arch_gdb_regs_read(ks.cpu[ks.g_cpu].regs, (unsigned)ks.g_cpu, regs, avail);
+	if (n - 1 != 2 * sz) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	for (size_t i = 0; i < sz; i++) {
+		const char *h = pkt + 1 + 2 * i;
+		if (h[0] == 'x')
+			continue;
+		if (rsp_hex_decode(h, 1, &regs[i])) {
+			reply_str(E_MALFORMED);
+			return;
+		}
+	}
+	arch_gdb_regs_write(ks.cpu[ks.g_cpu].regs, regs);
+	reply_str("OK");
+}
+
+static void handle_p(const char *pkt, size_t n)
+{
+	u64 regno;
+	u8 val[16];
+	bool avail[16];
+	if (rsp_parse_p(pkt, n, &regno)) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	if (!cpu_parked(ks.g_cpu)) {
+		reply_str(E_SRCH);
+		return;
+	}
+	size_t sz = arch_gdb_reg_read(ks.cpu[ks.g_cpu].regs, (unsigned)ks.g_cpu,
+				      (unsigned)regno, val, avail);
+	if (!sz) {
+		reply_str(E_INVAL);
+		return;
+	}
+	for (size_t i = 0; i < sz; i++) {
+		if (avail[i])
+			rsp_hex_encode(&val[i], 1, ks.out + 2 * i);
+		else
+			ks.out[2 * i] = ks.out[2 * i + 1] = 'x';
+	}
+	reply(ks.out, 2 * sz);
+}
+
+static void handle_P(const char *pkt, size_t n)
+{
+	u64 regno;
+	const char *hex;
+	size_t hexlen;
+	u8 val[16];
+	if (rsp_parse_P(pkt, n, &regno, &hex, &hexlen) || hexlen / 2 > sizeof(val) ||
+	    rsp_hex_decode(hex, hexlen / 2, val)) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	if (!cpu_parked(ks.g_cpu)) {
+		reply_str(E_SRCH);
+		return;
+	}
+	if (arch_gdb_reg_write(ks.cpu[ks.g_cpu].regs, (unsigned)regno, val, hexlen / 2))
+		reply_str(E_INVAL);
+	else
+		reply_str("OK");
+}
+
+static void handle_m(const char *pkt, size_t n)
+{
+	struct rsp_mem m;
+	if (rsp_parse_m(pkt, n, &m)) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	if (m.len > sizeof(membuf))
+		m.len = sizeof(membuf);
+	if (m.addr + m.len < m.addr) {
+		reply_str(E_FAULT);
+		return;
+	}
+	size_t left = arch_mem_read(membuf, m.addr, m.len);
+	size_t got = m.len - left;
+	if (!got && m.len) {
+		reply_str(E_FAULT);
+		return;
+	}
+	rsp_hex_encode(membuf, got, ks.out);
+	reply(ks.out, 2 * got);
+}
+
+/* Writes into kernel text go through the patch engine's alias. */
+static int mem_write(u64 addr, const u8 *data, size_t len)
+{
+	if (addr + len < addr)
+		return -1;
+	if (!port_is_text(addr, len))
+		return arch_mem_write(addr, data, len) ? -1 : 0;
+	while (len) {
+		struct patch_op op;
+		size_t k = len > PATCH_MAX_LEN ? PATCH_MAX_LEN : len;
+		op.addr = addr;
+		op.len = (u8)k;
+		memcpy(op.bytes, data, k);
+		if (patch_apply(&op, 1, PATCH_PARKED))
+			return -1;
+		addr += k;
+		data += k;
+		len -= k;
+	}
+	return 0;
+}
+
+static void handle_M(char *pkt, size_t n, bool binary)
+{
+	struct rsp_mem m;
+	if (binary ? rsp_parse_X(pkt, n, &m) : rsp_parse_M(pkt, n, &m)) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	if (binary) {
+		long k = rsp_unescape((u8 *)m.data, m.data_len);
+		if (k < 0 || (u64)k != m.len || m.len > sizeof(membuf)) {
+			reply_str(E_MALFORMED);
+			return;
+		}
+		memcpy(membuf, m.data, m.len);
+	} else if (m.len > sizeof(membuf) || rsp_hex_decode(m.data, m.len, membuf)) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	reply_str(mem_write(m.addr, membuf, m.len) ? E_FAULT : "OK");
+}
+
+static void handle_Z(const char *pkt, size_t n)
+{
+	struct rsp_bp b;
+	if (rsp_parse_Z(pkt, n, &b)) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	if (b.type == 0) {
+		if (b.insert)
+			reply_str(bp_add(b.addr) ? E_FAULT : "OK");
+		else
+			reply_str(bp_del(b.addr) ? E_INVAL : "OK");
+		return;
+	}
+	if (b.insert) {
+		if (arch_hw_bp_check(b.type, b.addr, b.kind)) {
+			reply_str(E_INVAL);
+			return;
+		}
+		for (int i = 0; i < ARCH_HW_SLOTS; i++) {
+			struct arch_hw_bp *h = &ks.hw[i];
+			if (h->used && h->type == b.type && h->addr == b.addr) {
+				reply_str("OK");
+				return;
+			}
+		}
+		for (int i = 0; i < ARCH_HW_SLOTS; i++) {
+			struct arch_hw_bp *h = &ks.hw[i];
+			if (!h->used) {
+				h->used = true;
+				h->type = b.type;
+				h->addr = b.addr;
+				h->len = (u8)(b.type == 1 ? 1 : b.kind);
+				reply_str("OK");
+				return;
+			}
+		}
+		reply_str(E_NOSPC);
+		return;
+	}
+	for (int i = 0; i < ARCH_HW_SLOTS; i++) {
+		struct arch_hw_bp *h = &ks.hw[i];
+		if (h->used && h->type == b.type && h->addr == b.addr) {
+			h->used = false;
+			reply_str("OK");
+			return;
+		}
+	}
+	reply_str(E_INVAL);
+}
+
+static void monitor_out(const char *s)
+{
+	size_t n = strlen(s);
+	while (n) {
+		size_t k = n > 200 ? 200 : n;
+		ks.out[0] = 'O';
+		rsp_hex_encode((const u8 *)s, k, ks.out + 1);
+		reply(ks.out, 1 + 2 * k);
+		s += k;
+		n -= k;
+	}
+}
+
+static void handle_qrcmd(const char *pkt, size_t n)
+{
+	char cmd[128], line[160];
+	if (rsp_parse_qrcmd(pkt, n, cmd, sizeof(cmd))) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	if (!strcmp(cmd, "help") || !cmd[0]) {
+		monitor_out("kstub monitor commands:\n"
+			    "  help     this text\n"
+			    "  cpus     CPUs and what runs on them\n"
+			    "  stats    link statistics\n"
+			    "  reboot   reset the machine\n");
+	} else if (!strcmp(cmd, "cpus")) {
+		for (unsigned i = 0; i < port_cpu_count(); i++) {
+			char task[32];
+			if (!port_cpu_online(i))
+				continue;
+			port_cpu_task(i, task, sizeof(task));
+			kfmt_snprintf(line, sizeof(line), "CPU#%u: %s%s\n", i, task,
+				      cpu_parked((int)i) ? "" : " (not stopped)");
+			monitor_out(line);
+		}
+	} else if (!strcmp(cmd, "stats")) {
+		struct patch_stats ps;
+		patch_get_stats(&ps);
+		kfmt_snprintf(line, sizeof(line),
+			      "bad checksums %u, retransmits %u, garbage bytes %u, patch batches %lu\n",
+			      ks.conn.bad_checksums, ks.conn.retransmits,
+			      ks.conn.dropped, ps.batches);
+		monitor_out(line);
+	} else if (!strcmp(cmd, "reboot")) {
+		reply_str("OK");
+		port_reboot();
+	} else {
+		kfmt_snprintf(line, sizeof(line),
+			      "unknown monitor command '%s' (try 'monitor help')\n", cmd);
+		monitor_out(line);
+	}
+	reply_str("OK");
+}
+
+static void handle_qsupported(void)
+{
+	size_t n = kfmt_snprintf(ks.out, RSP_PACKET_MAX,
+		"PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;"
+		"swbreak+;hwbreak+;vContSupported+%s",
+		RSP_PACKET_MAX, ks.conn.t->reliable ? ";QStartNoAckMode+" : "");
+	reply(ks.out, n);
+}
+
+/* Which CPU a resume steps, from vCont or c/s with Hc. */
+static enum session_end resume_vcont(const char *pkt, size_t n)
+{
+	struct rsp_vcont v;
+	if (rsp_parse_vcont(pkt, n, &v)) {
+		reply_str(E_MALFORMED);
+		return (enum session_end)-1;
+	}
+	for (int i = 0; i < v.n; i++) {
+		if (v.a[i].act == 's' || v.a[i].act == 'S') {
+			int cpu = tid_to_cpu(v.a[i].tid);
+			if (!cpu_parked(cpu)) {
+				reply_str(E_SRCH);
+				return (enum session_end)-1;
+			}
+			ks.step_cpu = cpu;
+			return END_STEP;
+		}
+	}
+	return END_CONTINUE;
+}
+
+static void handle_thread_info(bool first)
+{
+	if (!first) {
+		reply_str("l");
+		return;
+	}
+	size_t n = 0;
+	ks.out[n++] = 'm';
+	for (unsigned i = 0; i < port_cpu_count(); i++) {
+		if (!port_cpu_online(i))
+			continue;
+		if (n > 1)
+			ks.out[n++] = ',';
+		n += kfmt_snprintf(ks.out + n, RSP_PACKET_MAX - n, "%x", i + 1);
+	}
+	reply(ks.out, n);
+}
+
+static void handle_extra_info(const char *pkt, size_t n)
+{
+	const char *p = pkt + 17, *end = pkt + n;
+	s64 tid;
+	if (n <= 17 || rsp_parse_tid(&p, end, &tid) || p != end) {
+		reply_str(E_MALFORMED);
+		return;
+	}
+	int cpu = tid_to_cpu(tid);
+	if (cpu < 0) {
+		reply_str(E_SRCH);
+		return;
+	}
+	char task[32], text[64];
+	port_cpu_task((unsigned)cpu, task, sizeof(task));
+	size_t k = kfmt_snprintf(text, sizeof(text), "CPU#%d: %s", cpu, task);
+	if (k >= sizeof(text))
+		k = sizeof(text) - 1;
+	rsp_hex_encode((const u8 *)text, k, ks.out);
+	reply(ks.out, 2 * k);
+}
+
+enum session_end rsp_session(bool report_stop)
+{
+	if (report_stop && ks.attached)
+		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
+
+	for (;;) {
+		size_t n;
+		int rc = rsp_recv(&ks.conn, ks.pkt, &n, 0);
+		if (rc == RSP_INTERRUPT || rc == RSP_TIMEOUT)
+			continue; /* already stopped */
+		if (rc == RSP_TOO_LONG) {
+			reply_str(E_MALFORMED);
+			continue;
+		}
+		ks.attached = true;
+		char *pkt = ks.pkt;
+		switch (pkt[0]) {
+		case '?':
+			reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
+			break;
+		case 'g':
+			if (n == 1)
+				handle_g();
+			else
+				reply_str(E_MALFORMED);
+			break;
+		case 'G':
+			handle_G(pkt, n);
+			break;
+		case 'p':
+			handle_p(pkt, n);
+			break;
+		case 'P':
+			handle_P(pkt, n);
+			break;
+		case 'm':
+			handle_m(pkt, n);
+			break;
+		case 'M':
+			handle_M(pkt, n, false);
+			break;
+		case 'X':
+			handle_M(pkt, n, true);
+			break;
+		case 'Z':
+		case 'z':
+			handle_Z(pkt, n);
+			break;
+		case 'H': {
+			char op;
+			s64 tid;
+			int cpu;
+			if (rsp_parse_H(pkt, n, &op, &tid)) {
+				reply_str(E_MALFORMED);
+			} else if ((cpu = tid_to_cpu(tid)) < 0) {
+				reply_str(E_SRCH);
+			} else {
+				if (op == 'g')
+					ks.g_cpu = cpu;
+				else
+					ks.step_cpu = cpu;
+				reply_str("OK");
+			}
+			break;
+		}
+		case 'T': {
+			s64 tid;
+			if (rsp_parse_T(pkt, n, &tid))
+				reply_str(E_MALFORMED);
+			else
+				reply_str(tid_to_cpu(tid) >= 0 ? "OK" : E_SRCH);
+			break;
+		}
+		case 'c':
+		case 'C':
+		case 's':
+		case 'S': {
+			struct rsp_resume r;
+			if (rsp_parse_resume(pkt, n, &r)) {
+				reply_str(E_MALFORMED);
+				break;
+			}
+			bool step = r.act == 's' || r.act == 'S';
+			int cpu = step ? ks.step_cpu : ks.stop_cpu;
+			if (!cpu_parked(cpu))
+				cpu = ks.stop_cpu;
+			if (r.has_addr)
+				arch_regs_set_pc(ks.cpu[cpu].regs, r.addr);
+			ks.step_cpu = cpu;
+			return step ? END_STEP : END_CONTINUE;
+		}
+		case 'D':
+			reply_str("OK");
+			ks.attached = false;
+			bp_clear_all();
+			memset(ks.hw, 0, sizeof(ks.hw));
+			ks.conn.no_ack = false;
+			return END_DETACH;
+		case 'k':
+			port_reboot();
+		case 'v':
+			if (rsp_is(pkt, n, "vCont?", "")) {
+				reply_str("vCont;c;C;s;S");
+			} else if (rsp_is(pkt, n, "vCont", ";")) {
+				enum session_end e = resume_vcont(pkt, n);
+				if ((int)e >= 0)
+					return e;
+			} else if (rsp_is(pkt, n, "vKill", ";")) {
+				reply_str("OK");
+				port_reboot();
+			} else {
+				reply("", 0);
+			}
+			break;
+		case 'q':
+			if (rsp_is(pkt, n, "qSupported", ":"))
+				handle_qsupported();
+			else if (rsp_is(pkt, n, "qXfer", ":"))
+				handle_qxfer(pkt, n);
+			else if (rsp_is(pkt, n, "qfThreadInfo", ""))
+				handle_thread_info(true);
+			else if (rsp_is(pkt, n, "qsThreadInfo", ""))
+				handle_thread_info(false);
+			else if (rsp_is(pkt, n, "qThreadExtraInfo", ","))
+				handle_extra_info(pkt, n);
+			else if (rsp_is(pkt, n, "qC", "")) {
+				size_t k = kfmt_snprintf(ks.out, 32, "QC%x", ks.stop_cpu + 1);
+				reply(ks.out, k);
+			} else if (rsp_is(pkt, n, "qAttached", ":"))
+				reply_str("1");
+			else if (rsp_is(pkt, n, "qOffsets", ""))
+				reply_str("Text=0;Data=0;Bss=0");
+			else if (rsp_is(pkt, n, "qSymbol", ":"))
+				reply_str("OK");
+			else if (rsp_is(pkt, n, "qRcmd", ","))
+				handle_qrcmd(pkt, n);
+			else
+				reply("", 0);
+			break;
+		case 'Q':
+			if (rsp_is(pkt, n, "QStartNoAckMode", "") && ks.conn.t->reliable) {
+				reply_str("OK");
+				ks.conn.no_ack = true;
+			} else {
+				reply("", 0);
+			}
+			break;
+		default:
+			reply("", 0);
+			break;
+		}
+	}
+}

@@ -1,0 +1,69 @@
+/*
+ * RSP framing, written once for every transport: "$data#cs", ack/nak,
+ * retransmit, resynchronisation after garbage or a reconnecting gdb.
+ * GDB manual, "Remote Protocol" > "Overview" and "Packet Acknowledgment".
+ */
+#ifndef STUB_RSP_PACKET_H
+#define STUB_RSP_PACKET_H
+
+#include "../lib/types.h"
+
+/*
+ * A transport.  Called from the debugger with IRQs off on the master CPU
+ * (or from the Ctrl-C poller in a timer interrupt).
+ */
+struct rsp_transport {
+	const char *name;
+	/* Next received byte, or -1 when none arrived within timeout_ms
+	 * (0 = just poll). */
+	int (*getc)(u32 timeout_ms);
+	/* Send n bytes (blocking until they are on their way). */
+	void (*write)(const u8 *buf, size_t n);
+	/* Optional: send one whole packet (one datagram on UDP).  NULL means
+	 * write() is used. */
+	void (*send_packet)(const u8 *buf, size_t n);
+	/* Reliable links may drop acks (QStartNoAckMode). */
+	bool reliable;
+};
+
+#define RSP_PACKET_MAX 0x4000	/* PacketSize we advertise */
+
+enum {
+	RSP_OK = 0,
+	RSP_INTERRUPT = -1,	/* 0x03 arrived outside a packet */
+	RSP_TIMEOUT = -2,	/* nothing arrived in time */
+	RSP_TOO_LONG = -3,	/* a packet longer than RSP_PACKET_MAX (acked) */
+};
+
+struct rsp_conn {
+	const struct rsp_transport *t;
+	bool no_ack;
+	int pushback;		/* a byte read ahead, or -1 */
+	u32 bad_checksums;
+	u32 retransmits;
+	u32 dropped;		/* bytes of garbage outside packets */
+	u8 tx[RSP_PACKET_MAX + 4];
+};
+
+void rsp_conn_init(struct rsp_conn *c, const struct rsp_transport *t);
+/*
+ * Receive one packet body into buf (size RSP_PACKET_MAX, NUL-terminated)
+ * and acknowledge it.  Waits up to wait_ms for a packet to start (0 =
+ * forever).  A packet that stalls mid-way for more than a second is
+ * dropped and the receiver resynchronises on the next '$'.
+ */
+int rsp_recv(struct rsp_conn *c, char *buf, size_t *len, u32 wait_ms);
+/*
+ * Send a packet body and, unless acks are off, wait for '+', resending on
+ * '-' or silence.  If gdb starts a new packet instead of acking, the send
+ * is abandoned (gdb got it or gave up) and that '$' is kept for rsp_recv.
+ */
+void rsp_send(struct rsp_conn *c, const char *body, size_t n);
+/* Send a notification-style packet without waiting for an ack (console
+ * 'O' output while the target runs). */
+void rsp_send_noack(struct rsp_conn *c, const char *body, size_t n);
+/* Frame body into out as "$body#cs"; returns the length.  out must hold
+ * n + 4 bytes. */
+size_t rsp_frame(const char *body, size_t n, u8 *out);
+
+#endif
