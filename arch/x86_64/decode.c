@@ -1,0 +1,860 @@
+/*
+ * x86_64 instruction decoder (see decode.h).
+ *
+ * The decoder walks: legacy prefixes and REX, then either a VEX/EVEX/XOP
+ * prefix or the legacy escapes (0F, 0F 38, 0F 3A, 0F 0F), the opcode byte,
+ * ModRM, SIB, displacement and immediate.  Which of those an opcode has,
+ * and whether an encoding is defined at all, comes from the tables below:
+ * one descriptor per opcode (per mandatory prefix in the 0F maps), plus
+ * a check function for the opcodes whose validity depends on ModRM.
+ *
+ * Sources: Intel SDM vol. 2 appendix A (opcode maps), AMD APM vol. 3
+ * appendix A, and Zydis 4 as the reference for edge cases.
+ */
+#include "decode.h"
+#include "../../lib/string.h"
+
+/* ------------------------------------------------------------------ */
+/* Legacy opcode descriptors                                            */
+/* ------------------------------------------------------------------ */
+
+/* Immediate kinds, bits 3..0 of a descriptor. */
+enum {
+	I_NONE,
+	I_B,      /* imm8 */
+	I_W,      /* imm16 */
+	I_Z,      /* imm16 with 66, else imm32 (REX.W keeps imm32) */
+	I_V,      /* imm16 with 66, imm64 with REX.W, else imm32 (B8+r) */
+	I_ENTER,  /* imm16, imm8 */
+	I_MOFFS,  /* 8-byte offset, 4 with 67 (A0-A3) */
+	I_REL8,   /* rel8 */
+	I_REL32,  /* rel32; 66 is ignored (Intel behaviour) */
+	I_GRP3,   /* F6/F7: imm8/immz for /0 and /1 (test) only */
+	I_XBEGIN, /* rel16 with 66, else rel32 */
+	I_BB,     /* imm8, imm8 (extrq, insertq) */
+	I_D,      /* imm32 (XOP map A) */
+};
+
+#define D_IMM 0x00f
+#define D_MODRM 0x010 /* has a ModRM byte */
+#define D_MEM 0x020   /* ModRM must name memory */
+#define D_REG 0x040   /* ModRM must name a register */
+#define D_CHECK 0x080 /* validity also depends on ModRM: legacy_ok() */
+#define D_VALID 0x100 /* defined; a zero descriptor is undefined */
+
+#define X 0
+#define N D_VALID
+#define M (D_VALID | D_MODRM)
+#define MB (M | I_B)
+#define MZ (M | I_Z)
+#define MM (M | D_MEM)
+#define MR (M | D_REG)
+#define MRB (MR | I_B)
+#define MC (M | D_CHECK)
+#define IB (N | I_B)
+#define IW (N | I_W)
+#define IZ (N | I_Z)
+#define IV (N | I_V)
+#define J8 (N | I_REL8)
+#define J32 (N | I_REL32)
+
+/*
+ * One-byte map in 64-bit mode.  Prefixes, REX (40-4F), 0F and the
+ * VEX/EVEX/XOP bytes (C4, C5, 62, 8F with XOP map) never get here.
+ */
+static const u16 map_1byte[256] = {
+	/* 00 */ M, M, M, M, IB, IZ, X, X, M, M, M, M, IB, IZ, X, X,
+	/* 10 */ M, M, M, M, IB, IZ, X, X, M, M, M, M, IB, IZ, X, X,
+	/* 20 */ M, M, M, M, IB, IZ, X, X, M, M, M, M, IB, IZ, X, X,
+	/* 30 */ M, M, M, M, IB, IZ, X, X, M, M, M, M, IB, IZ, X, X,
+	/* 40 */ X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	/* 50 */ N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
+	/* 60 */ X, X, X, M, X, X, X, X, IZ, MZ, IB, MB, N, N, N, N,
+	/* 70 */ J8, J8, J8, J8, J8, J8, J8, J8,
+		 J8, J8, J8, J8, J8, J8, J8, J8,
+	/* 80 */ MB, MZ, X, MB, M, M, M, M, M, M, M, M, MC, MM, MC, MC,
+	/* 90 */ N, N, N, N, N, N, N, N, N, N, X, N, N, N, N, N,
+	/* A0 */ N | I_MOFFS, N | I_MOFFS, N | I_MOFFS, N | I_MOFFS,
+		 N, N, N, N, IB, IZ, N, N, N, N, N, N,
+	/* B0 */ IB, IB, IB, IB, IB, IB, IB, IB, IV, IV, IV, IV, IV, IV, IV, IV,
+	/* C0 */ MB, MB, IW, N, X, X, MB | D_CHECK, MZ | D_CHECK,
+		 N | I_ENTER, N, IW, N, N, IB, X, N,
+	/* D0 */ M, M, M, M, X, X, X, N, MC, MC, MC, MC, MC, MC, MC, MC,
+	/* E0 */ J8, J8, J8, J8, IB, IB, IB, IB, J32, J32, X, J8, N, N, N, N,
+	/* F0 */ X, N, X, X, N, N, M | I_GRP3, M | I_GRP3,
+		 N, N, N, N, N, N, MC, MC,
+};
+
+/*
+ * Two- and three-byte maps: one descriptor per mandatory prefix, column
+ * 0 none, 1 66, 2 F3, 3 F2.  The last F2/F3 wins over earlier ones and
+ * over 66, as on hardware.  ANY() rows ignore the prefixes.
+ */
+#define ANY(d) { d, d, d, d }
+#define P(np, p66, pf3, pf2) { np, p66, pf3, pf2 }
+
+static const u16 map_0f[256][4] = {
+	[0x00] = ANY(MC),	/* sldt str lldt ltr verr verw */
+	[0x01] = ANY(MC),	/* sgdt ... invlpg, and the 0F 01 C0-FF forms */
+	[0x02] = ANY(M),	/* lar */
+	[0x03] = ANY(M),	/* lsl */
+	[0x05] = ANY(N),	/* syscall */
+	[0x06] = ANY(N),	/* clts */
+	[0x07] = ANY(N),	/* sysret */
+	[0x08] = ANY(N),	/* invd */
+	[0x09] = ANY(N),	/* wbinvd */
+	[0x0b] = ANY(N),	/* ud2 */
+	[0x0d] = ANY(M),	/* prefetch, prefetchw, hint nops */
+	[0x0e] = ANY(N),	/* femms */
+	[0x10] = P(M, M, M, M),	/* movups movupd movss movsd */
+	[0x11] = P(M, M, M, M),
+	[0x12] = P(M, MM, M, M),	/* movlps/movhlps movlpd movsldup movddup */
+	[0x13] = P(MM, MM, X, X),	/* movlps movlpd (store) */
+	[0x14] = P(M, M, X, X),	/* unpcklps/pd */
+	[0x15] = P(M, M, X, X),	/* unpckhps/pd */
+	[0x16] = P(M, MM, M, X),	/* movhps/movlhps movhpd movshdup */
+	[0x17] = P(MM, MM, X, X),	/* movhps movhpd (store) */
+	[0x18] = ANY(M),	/* prefetchnta/t0/t1/t2, hint nops */
+	[0x19] = ANY(M),	/* hint nops */
+	[0x1a] = ANY(MC),	/* bndldx bndmov bndcl bndcu, hint nop */
+	[0x1b] = ANY(MC),	/* bndstx bndmov bndmk bndcn, hint nop */
+	[0x1c] = ANY(M),	/* cldemote, hint nops */
+	[0x1d] = ANY(M),	/* hint nops */
+	[0x1e] = ANY(M),	/* endbr64/32, rdssp, hint nops */
+	[0x1f] = ANY(M),	/* nop r/m */
+	[0x20] = ANY(MC),	/* mov r64, crN (ModRM.mod ignored) */
+	[0x21] = ANY(MC),	/* mov r64, drN */
+	[0x22] = ANY(MC),	/* mov crN, r64 */
+	[0x23] = ANY(MC),	/* mov drN, r64 */
+	[0x28] = P(M, M, X, X),	/* movaps movapd */
+	[0x29] = P(M, M, X, X),
+	[0x2a] = P(M, M, M, M),	/* cvtpi2ps cvtpi2pd cvtsi2ss cvtsi2sd */
+	[0x2b] = P(MM, MM, MM, MM),	/* movntps movntpd movntss movntsd */
+	[0x2c] = P(M, M, M, M),	/* cvtt*2pi / cvtt*2si */
+	[0x2d] = P(M, M, M, M),	/* cvt*2pi / cvt*2si */
+	[0x2e] = P(M, M, X, X),	/* ucomiss ucomisd */
+	[0x2f] = P(M, M, X, X),	/* comiss comisd */
+	[0x30] = ANY(N),	/* wrmsr */
+	[0x31] = ANY(N),	/* rdtsc */
+	[0x32] = ANY(N),	/* rdmsr */
+	[0x33] = ANY(N),	/* rdpmc */
+	[0x34] = ANY(N),	/* sysenter */
+	[0x35] = ANY(N),	/* sysexit */
+	[0x37] = P(N, X, X, X),	/* getsec */
+	[0x40 ... 0x4f] = ANY(M),	/* cmovcc */
+	[0x50] = P(MR, MR, X, X),	/* movmskps movmskpd */
+	[0x51] = P(M, M, M, M),	/* sqrt */
+	[0x52] = P(M, X, M, X),	/* rsqrtps rsqrtss */
+	[0x53] = P(M, X, M, X),	/* rcpps rcpss */
+	[0x54 ... 0x57] = P(M, M, X, X),	/* and andn or xor ps/pd */
+	[0x58 ... 0x5a] = P(M, M, M, M),	/* add mul cvt */
+	[0x5b] = P(M, M, M, X),	/* cvtdq2ps cvtps2dq cvttps2dq */
+	[0x5c ... 0x5f] = P(M, M, M, M),	/* sub min div max */
+	[0x60 ... 0x6b] = P(M, M, X, X),	/* punpck*, pack*, pcmpgt* */
+	[0x6c] = P(X, M, X, X),	/* punpcklqdq */
+	[0x6d] = P(X, M, X, X),	/* punpckhqdq */
+	[0x6e] = P(M, M, X, X),	/* movd/movq */
+	[0x6f] = P(M, M, M, X),	/* movq movdqa movdqu */
+	[0x70] = P(MB, MB, MB, MB),	/* pshufw pshufd pshufhw pshuflw */
+	[0x71] = P(MRB | D_CHECK, MRB | D_CHECK, X, X),	/* psrlw psraw psllw */
+	[0x72] = P(MRB | D_CHECK, MRB | D_CHECK, X, X),	/* psrld psrad pslld */
+	[0x73] = P(MRB | D_CHECK, MRB | D_CHECK, X, X),	/* psrlq psrldq psllq pslldq */
+	[0x74 ... 0x76] = P(M, M, X, X),	/* pcmpeq* */
+	[0x77] = P(N, X, X, X),	/* emms */
+	[0x78] = P(M, MR | I_BB | D_CHECK, X, MR | I_BB),	/* vmread extrq insertq */
+	[0x79] = P(M, MR, X, MR),	/* vmwrite extrq insertq */
+	[0x7c] = P(X, M, X, M),	/* haddpd haddps */
+	[0x7d] = P(X, M, X, M),	/* hsubpd hsubps */
+	[0x7e] = P(M, M, M, X),	/* movd/q */
+	[0x7f] = P(M, M, M, X),	/* movq movdqa movdqu */
+	[0x80 ... 0x8f] = ANY(J32),	/* jcc rel32 */
+	[0x90 ... 0x9f] = ANY(M),	/* setcc */
+	[0xa0] = ANY(N),	/* push fs */
+	[0xa1] = ANY(N),	/* pop fs */
+	[0xa2] = ANY(N),	/* cpuid */
+	[0xa3] = ANY(M),	/* bt */
+	[0xa4] = ANY(MB),	/* shld imm8 */
+	[0xa5] = ANY(M),	/* shld cl */
+	[0xa6] = ANY(MC),	/* VIA PadLock: montmul xsha1 xsha256 */
+	[0xa7] = ANY(MC),	/* VIA PadLock: xstore xcrypt* */
+	[0xa8] = ANY(N),	/* push gs */
+	[0xa9] = ANY(N),	/* pop gs */
+	[0xaa] = ANY(N),	/* rsm */
+	[0xab] = ANY(M),	/* bts */
+	[0xac] = ANY(MB),	/* shrd imm8 */
+	[0xad] = ANY(M),	/* shrd cl */
+	[0xae] = ANY(MC),	/* fxsave ... clflush, fences, fsgsbase */
+	[0xaf] = ANY(M),	/* imul */
+	[0xb0] = ANY(M),	/* cmpxchg */
+	[0xb1] = ANY(M),
+	[0xb2] = ANY(MM),	/* lss */
+	[0xb3] = ANY(M),	/* btr */
+	[0xb4] = ANY(MM),	/* lfs */
+	[0xb5] = ANY(MM),	/* lgs */
+	[0xb6] = ANY(M),	/* movzx */
+	[0xb7] = ANY(M),
+	[0xb8] = P(X, X, M, X),	/* popcnt */
+	[0xb9] = ANY(M),	/* ud1 */
+	[0xba] = ANY(MB | D_CHECK),	/* bt bts btr btc imm8 */
+	[0xbb] = ANY(M),	/* btc */
+	[0xbc] = ANY(M),	/* bsf, tzcnt */
+	[0xbd] = ANY(M),	/* bsr, lzcnt */
+	[0xbe] = ANY(M),	/* movsx */
+	[0xbf] = ANY(M),
+	[0xc0] = ANY(M),	/* xadd */
+	[0xc1] = ANY(M),
+	[0xc2] = P(MB, MB, MB, MB),	/* cmpps cmppd cmpss cmpsd */
+	[0xc3] = P(MM, X, X, X),	/* movnti */
+	[0xc4] = P(MB, MB, X, X),	/* pinsrw */
+	[0xc5] = P(MRB, MRB, X, X),	/* pextrw */
+	[0xc6] = P(MB, MB, X, X),	/* shufps shufpd */
+	[0xc7] = ANY(MC),	/* cmpxchg8b/16b, vmptrld ..., rdrand, rdseed */
+	[0xc8 ... 0xcf] = ANY(N),	/* bswap */
+	[0xd0] = P(X, M, X, M),	/* addsubpd addsubps */
+	[0xd1 ... 0xd5] = P(M, M, X, X),
+	[0xd6] = P(X, M, MR, MR),	/* movq movq2dq movdq2q */
+	[0xd7] = P(MR, MR, X, X),	/* pmovmskb */
+	[0xd8 ... 0xdf] = P(M, M, X, X),
+	[0xe0 ... 0xe5] = P(M, M, X, X),
+	[0xe6] = P(X, M, M, M),	/* cvttpd2dq cvtdq2pd cvtpd2dq */
+	[0xe7] = P(MM, MM, X, X),	/* movntq movntdq */
+	[0xe8 ... 0xef] = P(M, M, X, X),
+	[0xf0] = P(X, X, X, MM),	/* lddqu */
+	[0xf1 ... 0xf6] = P(M, M, X, X),
+	[0xf7] = P(MR, MR, X, X),	/* maskmovq maskmovdqu */
+	[0xf8 ... 0xfe] = P(M, M, X, X),
+	[0xff] = ANY(M),	/* ud0 */
+};
+
+static const u16 map_0f38[256][4] = {
+	[0x00 ... 0x0b] = P(M, M, X, X),	/* pshufb ... pmulhrsw (MMX, SSE) */
+	[0x10] = P(X, M, X, X),	/* pblendvb */
+	[0x14] = P(X, M, X, X),	/* blendvps */
+	[0x15] = P(X, M, X, X),	/* blendvpd */
+	[0x17] = P(X, M, X, X),	/* ptest */
+	[0x1c ... 0x1e] = P(M, M, X, X),	/* pabsb pabsw pabsd */
+	[0x20 ... 0x25] = P(X, M, X, X),	/* pmovsx* */
+	[0x28] = P(X, M, X, X),	/* pmuldq */
+	[0x29] = P(X, M, X, X),	/* pcmpeqq */
+	[0x2a] = P(X, MM, X, X),	/* movntdqa */
+	[0x2b] = P(X, M, X, X),	/* packusdw */
+	[0x30 ... 0x35] = P(X, M, X, X),	/* pmovzx* */
+	[0x37 ... 0x41] = P(X, M, X, X),	/* pcmpgtq pmin* pmax* pmulld phminposuw */
+	[0x80 ... 0x82] = P(X, MM, X, X),	/* invept invvpid invpcid */
+	[0xc8 ... 0xcd] = P(M, X, X, X),	/* sha1* sha256* */
+	[0xcf] = P(X, M, X, X),	/* gf2p8mulb */
+	[0xd8] = P(X, X, MM | D_CHECK, X),	/* aes{enc,dec}wide{128,256}kl */
+	[0xdb] = P(X, M, X, X),	/* aesimc */
+	[0xdc] = P(X, M, M, X),	/* aesenc; aesenc128kl, loadiwkey */
+	[0xdd ... 0xdf] = P(X, M, MM, X),	/* aesenclast ...; aes*kl */
+	[0xf0] = P(MM, MM, X, M),	/* movbe; crc32 */
+	[0xf1] = P(MM, MM, X, M),
+	[0xf5] = P(X, MM, X, X),	/* wrussd/q */
+	[0xf6] = P(MM, M, M, X),	/* wrssd/q adcx adox */
+	[0xf8] = P(X, MM, MM, MM),	/* movdir64b enqcmds enqcmd */
+	[0xf9] = P(MM, X, X, X),	/* movdiri */
+	[0xfa] = P(X, X, MR, X),	/* encodekey128 */
+	[0xfb] = P(X, X, MR, X),	/* encodekey256 */
+};
+
+static const u16 map_0f3a[256][4] = {
+	[0x08 ... 0x0e] = P(X, MB, X, X),	/* round* blend* pblendw */
+	[0x0f] = P(MB, MB, X, X),	/* palignr */
+	[0x14 ... 0x17] = P(X, MB, X, X),	/* pextrb/w/d/q extractps */
+	[0x20 ... 0x22] = P(X, MB, X, X),	/* pinsrb insertps pinsrd/q */
+	[0x40 ... 0x42] = P(X, MB, X, X),	/* dpps dppd mpsadbw */
+	[0x44] = P(X, MB, X, X),	/* pclmulqdq */
+	[0x60 ... 0x63] = P(X, MB, X, X),	/* pcmp[ei]str[im] */
+	[0xcc] = P(MB, X, X, X),	/* sha1rnds4 */
+	[0xce] = P(X, MB, X, X),	/* gf2p8affineqb */
+	[0xcf] = P(X, MB, X, X),	/* gf2p8affineinvqb */
+	[0xdf] = P(X, MB, X, X),	/* aeskeygenassist */
+	[0xf0] = P(X, X, MRB | D_CHECK, X),	/* hreset */
+};
+
+/* 3DNow! suffix opcodes (0F 0F ModRM ... suffix), AMD APM vol. 3. */
+static bool amd3dnow_ok(u8 suffix)
+{
+	switch (suffix) {
+	case 0x0c: case 0x0d: case 0x1c: case 0x1d: /* pi2fw pi2fd pf2iw pf2id */
+	case 0x8a: case 0x8e: /* pfnacc pfpnacc */
+	case 0x90: case 0x94: case 0x96: case 0x97: /* pfcmpge pfmin pfrcp pfrsqrt */
+	case 0x9a: case 0x9e: /* pfsub pfadd */
+	case 0xa0: case 0xa4: case 0xa6: case 0xa7: /* pfcmpgt pfmax pfrcpit1 pfrsqit1 */
+	case 0xaa: case 0xae: /* pfsubr pfacc */
+	case 0xb0: case 0xb4: case 0xb6: case 0xb7: /* pfcmpeq pfmul pfrcpit2 pmulhrw */
+	case 0xbb: case 0xbf: /* pswapd pavgusb */
+		return true;
+	}
+	return false;
+}
+
+/* Bit (modrm - 0xC0) of a mask of register-form ModRM values. */
+#define RF(lo, hi) ((~0ull >> (63 - ((hi) - 0xc0))) & (~0ull << ((lo) - 0xc0)))
+
+/* x87 escapes D8-DF: the memory forms and register forms not defined. */
+static bool x87_ok(u8 op, u8 modrm)
+{
+	static const u64 bad_reg[8] = {
+		[1] = RF(0xd1, 0xd7) | RF(0xe2, 0xe3) | RF(0xe6, 0xe7) | RF(0xef, 0xef),
+		[2] = RF(0xe0, 0xe8) | RF(0xea, 0xff),
+		[3] = RF(0xe5, 0xe7) | RF(0xf8, 0xff),
+		[5] = RF(0xf0, 0xff),
+		[6] = RF(0xd8, 0xd8) | RF(0xda, 0xdf),
+		[7] = RF(0xe1, 0xe7) | RF(0xf8, 0xff),
+	};
+	u8 reg = (modrm >> 3) & 7;
+
+	if (modrm < 0xc0) {
+		switch (op) {
+		case 0xd9: return reg != 1;
+		case 0xdb: return reg != 4 && reg != 6;
+		case 0xdd: return reg != 5;
+		}
+		return true;
+	}
+	return !((bad_reg[op & 7] >> (modrm - 0xc0)) & 1);
+}
+
+/*
+ * 0F 01 register forms (ModRM C0-FF) per mandatory prefix.  Some are
+ * defined whatever the prefix, the others only with the one given.
+ */
+static bool grp7_reg_ok(u8 mp, u8 modrm)
+{
+	static const u64 any = RF(0xd8, 0xdf) /* vmrun vmmcall vmload vmsave
+						 stgi clgi skinit invlpga */
+		| RF(0xe0, 0xe7) /* smsw */ | RF(0xf0, 0xf7) /* lmsw */
+		| RF(0xf8, 0xf9) /* swapgs rdtscp */ | RF(0xfc, 0xfd); /* clzero rdpru */
+	static const u64 only[4] = {
+		/* none: enclv vmcall vmlaunch vmresume vmxoff pconfig,
+		 * monitor mwait clac stac, encls, xgetbv xsetbv, vmfunc
+		 * xend xtest enclu, serialize, rdpkru wrpkru, monitorx
+		 * mwaitx, invlpgb tlbsync */
+		RF(0xc0, 0xc5) | RF(0xc8, 0xcb) | RF(0xcf, 0xd1) | RF(0xd4, 0xd7) |
+			RF(0xe8, 0xe8) | RF(0xee, 0xef) | RF(0xfa, 0xfb) | RF(0xfe, 0xff),
+		/* 66: tdcall seamret seamops seamcall */
+		RF(0xcc, 0xcf),
+		/* F3: setssbsy saveprevssp uiret testui clui stui mcommit
+		 * rmpadjust psmash */
+		RF(0xe8, 0xe8) | RF(0xea, 0xea) | RF(0xec, 0xef) | RF(0xfa, 0xfa) |
+			RF(0xfe, 0xff),
+		/* F2: xsusldtrk xresldtrk rmpupdate pvalidate */
+		RF(0xe8, 0xe9) | RF(0xfe, 0xff),
+	};
+	return ((any | only[mp]) >> (modrm - 0xc0)) & 1;
+}
+
+/* Mandatory prefix index: 0 none, 1 66, 2 F3, 3 F2. */
+enum { MP_NONE, MP_66, MP_F3, MP_F2 };
+
+/* ModRM-dependent validity of the D_CHECK opcodes. */
+static bool legacy_ok(u8 map, u8 op, u8 mp, u8 modrm, u8 rex)
+{
+	u8 reg = (modrm >> 3) & 7;
+	bool mem = modrm < 0xc0;
+	bool rex_r = rex & 4;
+
+	if (map == X86_MAP_1BYTE) {
+		switch (op) {
+		case 0x8c: return reg < 6;		/* mov r/m, sreg */
+		case 0x8e: return reg < 6 && reg != 1;	/* mov sreg, r/m: not cs */
+		case 0x8f: return reg == 0;		/* pop r/m */
+		case 0xc6: /* mov r/m8, imm8; xabort */
+		case 0xc7: /* mov r/m, immz; xbegin */
+			return reg == 0 || modrm == 0xf8;
+		case 0xfe: return reg < 2;		/* inc dec r/m8 */
+		case 0xff: /* inc dec call callf jmp jmpf push; far forms need memory */
+			return reg != 7 && (mem || (reg != 3 && reg != 5));
+		}
+		return x87_ok(op, modrm);
+	}
+	if (map == X86_MAP_0F38)
+		return reg < 4;	/* F3 0F 38 D8: aes*wide*kl */
+	if (map == X86_MAP_0F3A)
+		return modrm == 0xc0;	/* F3 0F 3A F0 C0: hreset */
+
+	switch (op) {
+	case 0x00:
+		return reg < 6;
+	case 0x01:
+		if (mem)	/* /5 is rstorssp, F3 only */
+			return reg != 5 || mp == MP_F3;
+		return grp7_reg_ok(mp, modrm);
+	case 0x1a:
+	case 0x1b:
+		/*
+		 * MPX.  Names bnd0-3 in ModRM.reg, except the register forms
+		 * with no prefix (and F3 0F 1B), which stay hint nops.
+		 */
+		if (!mem && (mp == MP_NONE || (op == 0x1b && mp == MP_F3)))
+			return true;
+		if (reg >= 4 || rex_r)
+			return false;
+		/* bndmov bnd, bnd: ModRM.rm names bnd0-3 too */
+		if (!mem && mp == MP_66)
+			return (modrm & 7) < 4 && !(rex & 1);
+		/* bndldx, bndstx, bndmk take no RIP-relative address */
+		if ((modrm & 0xc7) == 0x05)
+			return mp != MP_NONE && !(op == 0x1b && mp == MP_F3);
+		return true;
+	case 0x20:
+	case 0x22:	/* cr0, cr2, cr3, cr4, cr8 */
+		return (0x11d >> (reg | (rex_r ? 8 : 0))) & 1;
+	case 0x21:
+	case 0x23:	/* dr0-dr7 */
+		return !rex_r;
+	case 0x71:
+	case 0x72:	/* /2 srl, /4 sra, /6 sll */
+		return reg == 2 || reg == 4 || reg == 6;
+	case 0x73:	/* /2 psrlq, /6 psllq; with 66 also /3 psrldq, /7 pslldq */
+		return reg == 2 || reg == 6 || (mp == MP_66 && (reg == 3 || reg == 7));
+	case 0x78:	/* 66: extrq xmm, imm8, imm8 is /0 */
+		return reg == 0;
+	case 0xa6:	/* F3: montmul, xsha1, xsha256 */
+		return mp == MP_F3 && (modrm == 0xc0 || modrm == 0xc8 || modrm == 0xd0);
+	case 0xa7:	/* xstore; F3: xcrypt-ecb/cbc/ctr/cfb/ofb */
+		if (mp == MP_F3)
+			return modrm >= 0xc0 && modrm <= 0xe8 && !(modrm & 7);
+		return mp != MP_F2 && modrm == 0xc0;
+	case 0xae:
+		if (mem) {
+			switch (mp) {
+			case MP_NONE: return true;	/* fxsave ... clflush */
+			case MP_66: return reg >= 6;	/* clwb clflushopt */
+			case MP_F3: return reg == 4 || reg == 6; /* ptwrite clrssbsy */
+			}
+			return false;
+		}
+		switch (mp) {
+		case MP_NONE: return reg >= 5;	/* lfence mfence sfence */
+		case MP_66: return reg == 6;	/* tpause */
+		case MP_F3: return reg != 7;	/* rd/wr fs/gs base, ptwrite,
+						 * incssp, umonitor */
+		}
+		return reg == 6;		/* umwait */
+	case 0xba:	/* /4 bt, /5 bts, /6 btr, /7 btc */
+		return reg >= 4;
+	case 0xc7:
+		if (mem) {
+			switch (mp) {
+			case MP_NONE: /* cmpxchg8b, xrstors xsavec xsaves vmptrld vmptrst */
+				return reg == 1 || reg >= 3;
+			case MP_66: /* vmclear */
+			case MP_F3: /* vmxon */
+				return reg == 1 || reg == 6;
+			}
+			return reg == 1;
+		}
+		/* rdrand rdseed; F3: senduipi rdpid */
+		return reg >= 6 && mp != MP_F2;
+	}
+	return true;
+}
+
+/* LOCK is only allowed on these read-modify-write memory forms. */
+static bool lock_ok(u8 map, u8 op, u8 modrm)
+{
+	u8 reg = (modrm >> 3) & 7;
+
+	if (modrm >= 0xc0)
+		return false;
+	if (map == X86_MAP_1BYTE) {
+		if (op < 0x38 && (op & 7) < 2)	/* add or adc sbb and sub xor */
+			return true;
+		switch (op) {
+		case 0x80: case 0x81: case 0x83: return reg != 7;	/* not cmp */
+		case 0x86: case 0x87: return true;	/* xchg */
+		case 0xf6: case 0xf7: return reg == 2 || reg == 3;	/* not neg */
+		case 0xfe: case 0xff: return reg < 2;	/* inc dec */
+		}
+		return false;
+	}
+	if (map != X86_MAP_0F)
+		return false;
+	switch (op) {
+	case 0xab: case 0xb3: case 0xbb:	/* bts btr btc */
+	case 0xb0: case 0xb1:	/* cmpxchg */
+	case 0xc0: case 0xc1:	/* xadd */
+		return true;
+	case 0xba: return reg >= 5;	/* bts btr btc imm8 */
+	case 0xc7: return reg == 1;	/* cmpxchg8b/16b */
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Byte fetching                                                        */
+/* ------------------------------------------------------------------ */
+
+struct dec {
+	const u8 *code;
+	size_t avail;
+	u8 pos;
+};
+
+/* Bytes [pos, pos + n) must fit in 15 and in avail. */
+static int need(const struct dec *d, unsigned n)
+{
+	if (d->pos + n > X86_MAX_INSN_LEN)
+		return X86_EINVALID;
+	if (d->pos + n > d->avail)
+		return X86_ETRUNC;
+	return 0;
+}
+
+static u64 get_le(const u8 *p, unsigned n)
+{
+	u64 v = 0;
+	while (n--)
+		v = (v << 8) | p[n];
+	return v;
+}
+
+/* ModRM at d->pos, then SIB and displacement: fills the insn fields. */
+static int read_modrm(struct dec *d, struct x86_insn *in, bool mod_ignored)
+{
+	int err = need(d, 1);
+	u8 mod, rm;
+
+	if (err)
+		return err;
+	in->has_modrm = true;
+	in->modrm_offset = d->pos;
+	in->modrm = d->code[d->pos++];
+	mod = in->modrm >> 6;
+	rm = in->modrm & 7;
+	if (mod == 3 || mod_ignored)
+		return 0;
+	if (rm == 4) {
+		if ((err = need(d, 1)))
+			return err;
+		in->has_sib = true;
+		in->sib = d->code[d->pos++];
+		if (mod == 0 && (in->sib & 7) == 5)
+			in->disp_size = 4;
+	} else if (mod == 0 && rm == 5) {
+		in->disp_size = 4;
+		in->rip_relative = true;
+	}
+	if (mod == 1)
+		in->disp_size = 1;
+	else if (mod == 2)
+		in->disp_size = 4;
+	if (in->disp_size) {
+		if ((err = need(d, in->disp_size)))
+			return err;
+		in->disp_offset = d->pos;
+		if (in->disp_size == 1)
+			in->disp = (s8)d->code[d->pos];
+		else
+			in->disp = (s32)(u32)get_le(d->code + d->pos, 4);
+		d->pos += in->disp_size;
+	}
+	return 0;
+}
+
+static int read_imm(struct dec *d, struct x86_insn *in, unsigned size)
+{
+	int err;
+
+	if (!size)
+		return 0;
+	if ((err = need(d, size)))
+		return err;
+	in->imm_offset = d->pos;
+	in->imm_size = size;
+	in->imm = get_le(d->code + d->pos, size);
+	d->pos += size;
+	return 0;
+}
+
+/* Sign-extend the immediate into rel, for relative branches. */
+static void set_rel(struct x86_insn *in)
+{
+	switch (in->imm_size) {
+	case 1: in->rel = (s8)in->imm; break;
+	case 2: in->rel = (s16)in->imm; break;
+	default: in->rel = (s32)(u32)in->imm; break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Branch class and probe flags of legacy instructions                  */
+/* ------------------------------------------------------------------ */
+
+static void classify_legacy(struct x86_insn *in, u8 map, u8 op, u8 mp)
+{
+	u8 reg = (in->modrm >> 3) & 7;
+
+	if (map == X86_MAP_1BYTE) {
+		switch (op) {
+		case 0x70 ... 0x7f: in->branch = X86_BR_JCC_REL; break;
+		case 0xe0 ... 0xe3: in->branch = X86_BR_LOOP_REL; break;
+		case 0xe8: in->branch = X86_BR_CALL_REL; break;
+		case 0xe9: case 0xeb: in->branch = X86_BR_JMP_REL; break;
+		case 0xc2: case 0xc3: in->branch = X86_BR_RET; break;
+		case 0xca: case 0xcb: in->branch = X86_BR_FAR; break;
+		case 0xcf:
+			in->branch = X86_BR_IRET;
+			in->flags |= X86_F_CHANGES_IF;
+			break;
+		case 0xcc:
+			in->branch = X86_BR_INT;
+			in->flags |= X86_F_INT3;
+			break;
+		case 0xcd: case 0xf1: in->branch = X86_BR_INT; break;
+		case 0xc7:
+			if (in->modrm == 0xf8)
+				in->branch = X86_BR_XBEGIN;
+			break;
+		case 0xff:
+			if (reg == 2)
+				in->branch = X86_BR_CALL_IND;
+			else if (reg == 4)
+				in->branch = X86_BR_JMP_IND;
+			else if (reg == 3 || reg == 5)
+				in->branch = X86_BR_FAR;
+			break;
+		case 0x9d: case 0xfa: case 0xfb:	/* popf cli sti */
+			in->flags |= X86_F_CHANGES_IF;
+			break;
+		case 0x8e:
+			if (reg == 2)	/* mov ss */
+				in->flags |= X86_F_LOADS_SS;
+			break;
+		case 0xf4:
+			in->flags |= X86_F_HLT;
+			break;
+		}
+		if (in->branch == X86_BR_JMP_REL || in->branch == X86_BR_JCC_REL ||
+		    in->branch == X86_BR_CALL_REL || in->branch == X86_BR_LOOP_REL ||
+		    in->branch == X86_BR_XBEGIN)
+			set_rel(in);
+		return;
+	}
+	if (map != X86_MAP_0F)
+		return;
+	switch (op) {
+	case 0x80 ... 0x8f:
+		in->branch = X86_BR_JCC_REL;
+		set_rel(in);
+		break;
+	case 0x05: case 0x07: case 0x34: case 0x35:	/* syscall sysret sysenter sysexit */
+	case 0xaa:	/* rsm */
+		in->branch = X86_BR_INT;
+		break;
+	case 0x01:
+		/* Exits to another context: vmcall vmlaunch vmresume,
+		 * vmrun vmmcall, tdcall seamret seamcall, uiret. */
+		switch (in->modrm) {
+		case 0xc1: case 0xc2: case 0xc3:
+			if (mp == MP_NONE)
+				in->branch = X86_BR_INT;
+			break;
+		case 0xd8: case 0xd9:
+			in->branch = X86_BR_INT;
+			break;
+		case 0xcc: case 0xcd: case 0xcf:
+			if (mp == MP_66)
+				in->branch = X86_BR_INT;
+			break;
+		case 0xec:
+			if (mp == MP_F3)
+				in->branch = X86_BR_INT;
+			break;
+		}
+		break;
+	case 0x0b: case 0xb9: case 0xff:	/* ud2 ud1 ud0 */
+		in->flags |= X86_F_UD;
+		break;
+	case 0xb2:	/* lss */
+		in->flags |= X86_F_LOADS_SS;
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* VEX, EVEX, XOP                                                       */
+/* ------------------------------------------------------------------ */
+
+static int decode_vex(struct dec *d, struct x86_insn *in);
+
+/* ------------------------------------------------------------------ */
+/* Top level                                                            */
+/* ------------------------------------------------------------------ */
+
+static unsigned imm_bytes(u16 desc, const struct x86_insn *in)
+{
+	bool o16 = in->flags & X86_F_OPSIZE;
+	bool w = in->rex_bits & 8;
+	u8 reg = (in->modrm >> 3) & 7;
+
+	switch (desc & D_IMM) {
+	case I_B: case I_REL8: return 1;
+	case I_W: return 2;
+	case I_Z: return o16 && !w ? 2 : 4;
+	case I_V: return w ? 8 : o16 ? 2 : 4;
+	case I_ENTER: return 3;
+	case I_MOFFS: return in->flags & X86_F_ADDRSIZE ? 4 : 8;
+	case I_REL32: return 4;
+	case I_GRP3:
+		if (reg >= 2)
+			return 0;
+		return in->opcode[0] == 0xf6 ? 1 : o16 && !w ? 2 : 4;
+	case I_XBEGIN: return o16 ? 2 : 4;
+	case I_BB: return 2;
+	case I_D: return 4;
+	}
+	return 0;
+}
+
+int x86_decode(const u8 *code, size_t avail, struct x86_insn *out)
+{
+	struct dec d = { .code = code, .avail = avail, .pos = 0 };
+	struct x86_insn *in = out;
+	u8 last_rep = 0, rex = 0, b, map, op, mp;
+	u16 desc;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+
+	/* Legacy prefixes and REX.  A REX not right before the opcode is
+	 * ignored; so is any REX but the last. */
+	for (;;) {
+		if ((err = need(&d, 1)))
+			return err;
+		b = code[d.pos];
+		switch (b) {
+		case 0xf0: in->flags |= X86_F_LOCK; break;
+		case 0xf2: in->flags |= X86_F_REPNE; last_rep = b; break;
+		case 0xf3: in->flags |= X86_F_REP; last_rep = b; break;
+		case 0x66: in->flags |= X86_F_OPSIZE; break;
+		case 0x67: in->flags |= X86_F_ADDRSIZE; break;
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+			in->flags |= X86_F_SEG;
+			in->seg = b;
+			break;
+		case 0x40 ... 0x4f:
+			d.pos++;
+			rex = b;
+			continue;
+		default:
+			goto opcode;
+		}
+		d.pos++;
+		rex = 0;
+	}
+opcode:
+	in->nprefix = d.pos;
+	in->rex = rex != 0;
+	in->rex_bits = rex & 15;
+	in->addrsize = in->flags & X86_F_ADDRSIZE ? 4 : 8;
+	in->opsize = rex & 8 ? 8 : in->flags & X86_F_OPSIZE ? 2 : 4;
+	in->opcode_offset = d.pos;
+	mp = last_rep == 0xf3 ? MP_F3 : last_rep == 0xf2 ? MP_F2 :
+		in->flags & X86_F_OPSIZE ? MP_66 : MP_NONE;
+
+	b = code[d.pos];
+	if (b == 0xc4 || b == 0xc5 || b == 0x62)
+		return decode_vex(&d, in);
+	if (b == 0x8f) {	/* XOP if the map field would be >= 8, else pop r/m */
+		if ((err = need(&d, 2)))
+			return err;
+		if ((code[d.pos + 1] & 0x1f) >= 8)
+			return decode_vex(&d, in);
+	}
+	d.pos++;
+	in->opcode[0] = b;
+	in->opcode_len = 1;
+	map = X86_MAP_1BYTE;
+	op = b;
+	if (b == 0x0f) {
+		if ((err = need(&d, 1)))
+			return err;
+		op = code[d.pos++];
+		in->opcode[in->opcode_len++] = op;
+		map = X86_MAP_0F;
+		if (op == 0x38 || op == 0x3a) {
+			if ((err = need(&d, 1)))
+				return err;
+			map = op == 0x38 ? X86_MAP_0F38 : X86_MAP_0F3A;
+			op = code[d.pos++];
+			in->opcode[in->opcode_len++] = op;
+		} else if (op == 0x0f) {
+			/* 3DNow!: 0F 0F ModRM [SIB] [disp] suffix */
+			in->encoding = X86_ENC_3DNOW;
+			if ((err = read_modrm(&d, in, false)))
+				return err;
+			if ((err = read_imm(&d, in, 1)))
+				return err;
+			if (!amd3dnow_ok((u8)in->imm) || (in->flags & X86_F_LOCK))
+				return X86_EINVALID;
+			in->len = d.pos;
+			return d.pos;
+		}
+	}
+	in->map = map;
+
+	switch (map) {
+	case X86_MAP_1BYTE: desc = map_1byte[op]; break;
+	case X86_MAP_0F: desc = map_0f[op][mp]; break;
+	case X86_MAP_0F38: desc = map_0f38[op][mp]; break;
+	default: desc = map_0f3a[op][mp]; break;
+	}
+	if (!(desc & D_VALID))
+		return X86_EINVALID;
+	if (desc & D_MODRM) {
+		/* mov to/from crN/drN: always registers, whatever ModRM.mod */
+		bool ignore_mod = map == X86_MAP_0F && op >= 0x20 && op <= 0x23;
+
+		if ((err = read_modrm(&d, in, ignore_mod)))
+			return err;
+		if (!ignore_mod) {
+			if ((desc & D_MEM) && in->modrm >= 0xc0)
+				return X86_EINVALID;
+			if ((desc & D_REG) && in->modrm < 0xc0)
+				return X86_EINVALID;
+		}
+		if ((desc & D_CHECK) && !legacy_ok(map, op, mp, in->modrm, rex))
+			return X86_EINVALID;
+	}
+	if ((in->flags & X86_F_LOCK) &&
+	    (!in->has_modrm || !lock_ok(map, op, in->modrm)))
+		return X86_EINVALID;
+	if (map == X86_MAP_1BYTE && op == 0xc7 && in->modrm == 0xf8)
+		desc = (desc & ~D_IMM) | I_XBEGIN;
+	if ((err = read_imm(&d, in, imm_bytes(desc, in))))
+		return err;
+	classify_legacy(in, map, op, mp);
+	in->len = d.pos;
+	return d.pos;
+}
+
+static int decode_vex(struct dec *d, struct x86_insn *in)
+{
+	(void)d;
+	(void)in;
+	return X86_EINVALID;
+}
+
+const char *x86_branch_name(enum x86_branch br)
+{
+	static const char *const names[] = {
+		[X86_BR_NONE] = "none",
+		[X86_BR_JMP_REL] = "jmp rel",
+		[X86_BR_JCC_REL] = "jcc rel",
+		[X86_BR_CALL_REL] = "call rel",
+		[X86_BR_LOOP_REL] = "loop/jrcxz rel",
+		[X86_BR_JMP_IND] = "jmp indirect",
+		[X86_BR_CALL_IND] = "call indirect",
+		[X86_BR_RET] = "ret",
+		[X86_BR_IRET] = "iret",
+		[X86_BR_FAR] = "far transfer",
+		[X86_BR_INT] = "interrupt/system call",
+		[X86_BR_XBEGIN] = "xbegin",
+	};
+	if ((unsigned)br < ARRAY_SIZE(names) && names[br])
+		return names[br];
+	return "?";
+}
