@@ -675,10 +675,422 @@ static void classify_legacy(struct x86_insn *in, u8 map, u8 op, u8 mp)
 }
 
 /* ------------------------------------------------------------------ */
-/* VEX, EVEX, XOP                                                       */
+/* VEX and XOP                                                          */
 /* ------------------------------------------------------------------ */
 
-static int decode_vex(struct dec *d, struct x86_insn *in);
+/*
+ * One row per opcode range of a (map, implied prefix) pair; an encoding
+ * is valid when some row accepts its W, L, ModRM form and registers.
+ * Maps 1-3 are VEX 0F, 0F38, 0F3A; 8-10 are XOP maps 8, 9, 0Ah.
+ */
+struct vex_row {
+	u8 mpp;		/* map << 2 | pp (0 none, 1 66, 2 F3, 3 F2) */
+	u8 lo, hi;	/* opcode range */
+	u8 wl;		/* allowed (W, L) pairs: bit W * 2 + L */
+	u8 mregs;	/* ModRM.reg values allowed with a memory operand */
+	u8 rregs;	/* ... and with a register operand */
+	u16 flags;
+};
+
+#define VF_NDS 0x001	/* vvvv names a register (else it must be 1111b) */
+#define VF_IMM8 0x002
+#define VF_IMM32 0x004
+#define VF_KREG 0x008	/* ModRM.reg names k0-k7 */
+#define VF_KRM 0x010	/* ModRM.rm (register form) names k0-k7; VEX.B
+			 * and X are ignored for it */
+#define VF_KV 0x020	/* vvvv names k0-k7 */
+#define VF_VSIB 0x040	/* gather: SIB index is a vector; dest, index and
+			 * mask registers must differ */
+#define VF_TMM 0x080	/* AMX: reg, rm and vvvv name distinct tmm0-7 */
+#define VF_SIB 0x100	/* memory operand needs a SIB byte */
+#define VF_NOMODRM 0x200
+#define VF_RM0 0x400	/* register form with ModRM.rm = 0 only */
+
+#define WA 0xf		/* any W, any L */
+#define L0 0x5		/* any W, L = 0 */
+#define L1 0xa		/* any W, L = 1 */
+#define W0 0x3		/* W = 0, any L */
+#define W1 0xc
+#define W0L0 0x1
+#define W0L1 0x2
+#define W1L0 0x4
+#define W1L1 0x8
+#define BOTH 0xff, 0xff	/* memory or register, any ModRM.reg */
+#define MEM 0xff, 0x00
+#define REG 0x00, 0xff
+#define RG(m, r) m, r
+#define V(m, pp, lo, hi, wl, regs, fl) { (m) << 2 | (pp), lo, hi, wl, regs, fl }
+#define K3 (VF_KREG | VF_KRM | VF_KV | VF_NDS)	/* kandw k1, k2, k3 */
+#define K2 (VF_KREG | VF_KRM)			/* knotw k1, k2 */
+#define NDS VF_NDS
+#define I8 VF_IMM8
+
+static const struct vex_row vex_rows[] = {
+	/* VEX 0F, no prefix */
+	V(1, 0, 0x10, 0x11, WA, BOTH, 0),		/* vmovups */
+	V(1, 0, 0x12, 0x12, L0, BOTH, NDS),		/* vmovlps vmovhlps */
+	V(1, 0, 0x13, 0x13, L0, MEM, 0),		/* vmovlps m64, xmm */
+	V(1, 0, 0x14, 0x15, WA, BOTH, NDS),		/* vunpck[lh]ps */
+	V(1, 0, 0x16, 0x16, L0, BOTH, NDS),		/* vmovhps vmovlhps */
+	V(1, 0, 0x17, 0x17, L0, MEM, 0),		/* vmovhps m64, xmm */
+	V(1, 0, 0x28, 0x29, WA, BOTH, 0),		/* vmovaps */
+	V(1, 0, 0x2b, 0x2b, WA, MEM, 0),		/* vmovntps */
+	V(1, 0, 0x2e, 0x2f, WA, BOTH, 0),		/* vucomiss vcomiss */
+	V(1, 0, 0x41, 0x42, L1, REG, K3),		/* kandw/q kandnw/q */
+	V(1, 0, 0x44, 0x44, L0, REG, K2),		/* knotw/q */
+	V(1, 0, 0x45, 0x47, L1, REG, K3),		/* korw/q kxnorw/q kxorw/q */
+	V(1, 0, 0x4a, 0x4b, L1, REG, K3),		/* kaddw/q kunpckwd/dq */
+	V(1, 0, 0x50, 0x50, WA, REG, 0),		/* vmovmskps */
+	V(1, 0, 0x51, 0x53, WA, BOTH, 0),		/* vsqrtps vrsqrtps vrcpps */
+	V(1, 0, 0x54, 0x59, WA, BOTH, NDS),		/* vand vandn vor vxor vadd vmul */
+	V(1, 0, 0x5a, 0x5b, WA, BOTH, 0),		/* vcvtps2pd vcvtdq2ps */
+	V(1, 0, 0x5c, 0x5f, WA, BOTH, NDS),		/* vsub vmin vdiv vmax */
+	V(1, 0, 0x77, 0x77, WA, BOTH, VF_NOMODRM),	/* vzeroupper vzeroall */
+	V(1, 0, 0x90, 0x90, L0, BOTH, K2),		/* kmovw/q k, k/m */
+	V(1, 0, 0x91, 0x91, L0, MEM, VF_KREG),		/* kmovw/q m, k */
+	V(1, 0, 0x92, 0x92, W0L0, REG, VF_KREG),	/* kmovw k, r32 */
+	V(1, 0, 0x93, 0x93, W0L0, REG, VF_KRM),		/* kmovw r32, k */
+	V(1, 0, 0x98, 0x99, L0, REG, K2),		/* kortestw/q ktestw/q */
+	V(1, 0, 0xae, 0xae, L0, RG(0x0c, 0x00), 0),		/* vldmxcsr vstmxcsr */
+	V(1, 0, 0xc2, 0xc2, WA, BOTH, NDS | I8),	/* vcmpps */
+	V(1, 0, 0xc6, 0xc6, WA, BOTH, NDS | I8),	/* vshufps */
+
+	/* VEX 66 0F */
+	V(1, 1, 0x10, 0x11, WA, BOTH, 0),		/* vmovupd */
+	V(1, 1, 0x12, 0x12, L0, MEM, NDS),		/* vmovlpd */
+	V(1, 1, 0x13, 0x13, L0, MEM, 0),
+	V(1, 1, 0x14, 0x15, WA, BOTH, NDS),		/* vunpck[lh]pd */
+	V(1, 1, 0x16, 0x16, L0, MEM, NDS),		/* vmovhpd */
+	V(1, 1, 0x17, 0x17, L0, MEM, 0),
+	V(1, 1, 0x28, 0x29, WA, BOTH, 0),		/* vmovapd */
+	V(1, 1, 0x2b, 0x2b, WA, MEM, 0),		/* vmovntpd */
+	V(1, 1, 0x2e, 0x2f, WA, BOTH, 0),		/* vucomisd vcomisd */
+	V(1, 1, 0x41, 0x42, L1, REG, K3),		/* kandb/d kandnb/d */
+	V(1, 1, 0x44, 0x44, L0, REG, K2),		/* knotb/d */
+	V(1, 1, 0x45, 0x47, L1, REG, K3),		/* korb/d kxnorb/d kxorb/d */
+	V(1, 1, 0x4a, 0x4a, L1, REG, K3),		/* kaddb/d */
+	V(1, 1, 0x4b, 0x4b, W0L1, REG, K3),		/* kunpckbw */
+	V(1, 1, 0x50, 0x50, WA, REG, 0),		/* vmovmskpd */
+	V(1, 1, 0x51, 0x51, WA, BOTH, 0),		/* vsqrtpd */
+	V(1, 1, 0x54, 0x59, WA, BOTH, NDS),
+	V(1, 1, 0x5a, 0x5b, WA, BOTH, 0),		/* vcvtpd2ps vcvtps2dq */
+	V(1, 1, 0x5c, 0x6d, WA, BOTH, NDS),		/* vsub ... vpunpckhqdq */
+	V(1, 1, 0x6e, 0x6e, L0, BOTH, 0),		/* vmovd/q xmm, r/m */
+	V(1, 1, 0x6f, 0x6f, WA, BOTH, 0),		/* vmovdqa */
+	V(1, 1, 0x70, 0x70, WA, BOTH, I8),		/* vpshufd */
+	V(1, 1, 0x71, 0x72, WA, RG(0x00, 0x54), NDS | I8),	/* vpsrl/sra/sll w/d imm */
+	V(1, 1, 0x73, 0x73, WA, RG(0x00, 0xcc), NDS | I8),	/* vpsrlq vpsrldq vpsllq vpslldq */
+	V(1, 1, 0x74, 0x76, WA, BOTH, NDS),		/* vpcmpeq[bwd] */
+	V(1, 1, 0x7c, 0x7d, WA, BOTH, NDS),		/* vhaddpd vhsubpd */
+	V(1, 1, 0x7e, 0x7e, L0, BOTH, 0),		/* vmovd/q r/m, xmm */
+	V(1, 1, 0x7f, 0x7f, WA, BOTH, 0),		/* vmovdqa */
+	V(1, 1, 0x90, 0x90, L0, BOTH, K2),		/* kmovb/d k, k/m */
+	V(1, 1, 0x91, 0x91, L0, MEM, VF_KREG),
+	V(1, 1, 0x92, 0x92, W0L0, REG, VF_KREG),	/* kmovb k, r32 */
+	V(1, 1, 0x93, 0x93, W0L0, REG, VF_KRM),		/* kmovb r32, k */
+	V(1, 1, 0x98, 0x99, L0, REG, K2),		/* kortestb/d ktestb/d */
+	V(1, 1, 0xc2, 0xc2, WA, BOTH, NDS | I8),	/* vcmppd */
+	V(1, 1, 0xc4, 0xc4, L0, BOTH, NDS | I8),	/* vpinsrw */
+	V(1, 1, 0xc5, 0xc5, L0, REG, I8),		/* vpextrw */
+	V(1, 1, 0xc6, 0xc6, WA, BOTH, NDS | I8),	/* vshufpd */
+	V(1, 1, 0xd0, 0xd5, WA, BOTH, NDS),		/* vaddsubpd vpsrl* vpaddq vpmullw */
+	V(1, 1, 0xd6, 0xd6, L0, BOTH, 0),		/* vmovq */
+	V(1, 1, 0xd7, 0xd7, WA, REG, 0),		/* vpmovmskb */
+	V(1, 1, 0xd8, 0xe5, WA, BOTH, NDS),
+	V(1, 1, 0xe6, 0xe6, WA, BOTH, 0),		/* vcvttpd2dq */
+	V(1, 1, 0xe7, 0xe7, WA, MEM, 0),		/* vmovntdq */
+	V(1, 1, 0xe8, 0xef, WA, BOTH, NDS),
+	V(1, 1, 0xf1, 0xf6, WA, BOTH, NDS),
+	V(1, 1, 0xf7, 0xf7, L0, REG, 0),		/* vmaskmovdqu */
+	V(1, 1, 0xf8, 0xfe, WA, BOTH, NDS),
+
+	/* VEX F3 0F */
+	V(1, 2, 0x10, 0x11, WA, MEM, 0),		/* vmovss m32 */
+	V(1, 2, 0x10, 0x11, WA, REG, NDS),		/* vmovss xmm, xmm, xmm */
+	V(1, 2, 0x12, 0x12, WA, BOTH, 0),		/* vmovsldup */
+	V(1, 2, 0x16, 0x16, WA, BOTH, 0),		/* vmovshdup */
+	V(1, 2, 0x2a, 0x2a, WA, BOTH, NDS),		/* vcvtsi2ss */
+	V(1, 2, 0x2c, 0x2d, WA, BOTH, 0),		/* vcvt(t)ss2si */
+	V(1, 2, 0x51, 0x53, WA, BOTH, NDS),		/* vsqrtss vrsqrtss vrcpss */
+	V(1, 2, 0x58, 0x5a, WA, BOTH, NDS),		/* vaddss vmulss vcvtss2sd */
+	V(1, 2, 0x5b, 0x5b, WA, BOTH, 0),		/* vcvttps2dq */
+	V(1, 2, 0x5c, 0x5f, WA, BOTH, NDS),
+	V(1, 2, 0x6f, 0x6f, WA, BOTH, 0),		/* vmovdqu */
+	V(1, 2, 0x70, 0x70, WA, BOTH, I8),		/* vpshufhw */
+	V(1, 2, 0x7e, 0x7e, L0, BOTH, 0),		/* vmovq */
+	V(1, 2, 0x7f, 0x7f, WA, BOTH, 0),		/* vmovdqu */
+	V(1, 2, 0xc2, 0xc2, WA, BOTH, NDS | I8),	/* vcmpss */
+	V(1, 2, 0xe6, 0xe6, WA, BOTH, 0),		/* vcvtdq2pd */
+
+	/* VEX F2 0F */
+	V(1, 3, 0x10, 0x11, WA, MEM, 0),		/* vmovsd m64 */
+	V(1, 3, 0x10, 0x11, WA, REG, NDS),
+	V(1, 3, 0x12, 0x12, WA, BOTH, 0),		/* vmovddup */
+	V(1, 3, 0x2a, 0x2a, WA, BOTH, NDS),		/* vcvtsi2sd */
+	V(1, 3, 0x2c, 0x2d, WA, BOTH, 0),
+	V(1, 3, 0x51, 0x51, WA, BOTH, NDS),		/* vsqrtsd */
+	V(1, 3, 0x58, 0x5a, WA, BOTH, NDS),
+	V(1, 3, 0x5c, 0x5f, WA, BOTH, NDS),
+	V(1, 3, 0x70, 0x70, WA, BOTH, I8),		/* vpshuflw */
+	V(1, 3, 0x7c, 0x7d, WA, BOTH, NDS),		/* vhaddps vhsubps */
+	V(1, 3, 0x92, 0x92, L0, REG, VF_KREG),		/* kmovd/q k, r */
+	V(1, 3, 0x93, 0x93, L0, REG, VF_KRM),		/* kmovd/q r, k */
+	V(1, 3, 0xc2, 0xc2, WA, BOTH, NDS | I8),	/* vcmpsd */
+	V(1, 3, 0xd0, 0xd0, WA, BOTH, NDS),		/* vaddsubps */
+	V(1, 3, 0xe6, 0xe6, WA, BOTH, 0),		/* vcvtpd2dq */
+	V(1, 3, 0xf0, 0xf0, WA, MEM, 0),		/* vlddqu */
+
+	/* VEX 0F38, no prefix */
+	V(2, 0, 0x49, 0x49, W0L0, RG(0x01, 0x00), 0),	/* ldtilecfg */
+	V(2, 0, 0x49, 0x49, W0L0, RG(0x00, 0x01), VF_RM0),	/* tilerelease */
+	V(2, 0, 0x5e, 0x5e, W0L0, REG, VF_TMM | NDS),	/* tdpbuud */
+	V(2, 0, 0xf2, 0xf2, L0, BOTH, NDS),		/* andn */
+	V(2, 0, 0xf3, 0xf3, L0, RG(0x0e, 0x0e), NDS),	/* blsr blsmsk blsi */
+	V(2, 0, 0xf5, 0xf5, L0, BOTH, NDS),		/* bzhi */
+	V(2, 0, 0xf7, 0xf7, L0, BOTH, NDS),		/* bextr */
+
+	/* VEX 66 0F38 */
+	V(2, 1, 0x00, 0x0b, WA, BOTH, NDS),		/* vpshufb ... vpmulhrsw */
+	V(2, 1, 0x0c, 0x0d, W0, BOTH, NDS),		/* vpermilps/pd */
+	V(2, 1, 0x0e, 0x0f, W0, BOTH, 0),		/* vtestps/pd */
+	V(2, 1, 0x13, 0x13, W0, BOTH, 0),		/* vcvtph2ps */
+	V(2, 1, 0x16, 0x16, W0L1, BOTH, NDS),		/* vpermps */
+	V(2, 1, 0x17, 0x17, WA, BOTH, 0),		/* vptest */
+	V(2, 1, 0x18, 0x18, W0, BOTH, 0),		/* vbroadcastss */
+	V(2, 1, 0x19, 0x19, W0L1, BOTH, 0),		/* vbroadcastsd */
+	V(2, 1, 0x1a, 0x1a, W0L1, MEM, 0),		/* vbroadcastf128 */
+	V(2, 1, 0x1c, 0x1e, WA, BOTH, 0),		/* vpabs[bwd] */
+	V(2, 1, 0x20, 0x25, WA, BOTH, 0),		/* vpmovsx* */
+	V(2, 1, 0x28, 0x29, WA, BOTH, NDS),		/* vpmuldq vpcmpeqq */
+	V(2, 1, 0x2a, 0x2a, WA, MEM, 0),		/* vmovntdqa */
+	V(2, 1, 0x2b, 0x2b, WA, BOTH, NDS),		/* vpackusdw */
+	V(2, 1, 0x2c, 0x2f, W0, MEM, NDS),		/* vmaskmovps/pd */
+	V(2, 1, 0x30, 0x35, WA, BOTH, 0),		/* vpmovzx* */
+	V(2, 1, 0x36, 0x36, W0L1, BOTH, NDS),		/* vpermd */
+	V(2, 1, 0x37, 0x40, WA, BOTH, NDS),		/* vpcmpgtq vpmin* vpmax* vpmulld */
+	V(2, 1, 0x41, 0x41, L0, BOTH, 0),		/* vphminposuw */
+	V(2, 1, 0x45, 0x45, WA, BOTH, NDS),		/* vpsrlvd/q */
+	V(2, 1, 0x46, 0x46, W0, BOTH, NDS),		/* vpsravd */
+	V(2, 1, 0x47, 0x47, WA, BOTH, NDS),		/* vpsllvd/q */
+	V(2, 1, 0x49, 0x49, W0L0, RG(0x01, 0x00), 0),	/* sttilecfg */
+	V(2, 1, 0x4b, 0x4b, W0L0, MEM, VF_TMM | VF_SIB),	/* tileloaddt1 */
+	V(2, 1, 0x50, 0x53, W0, BOTH, NDS),		/* vpdpbusd(s) vpdpwssd(s) */
+	V(2, 1, 0x58, 0x59, W0, BOTH, 0),		/* vpbroadcastd/q */
+	V(2, 1, 0x5a, 0x5a, W0L1, MEM, 0),		/* vbroadcasti128 */
+	V(2, 1, 0x5e, 0x5e, W0L0, REG, VF_TMM | NDS),	/* tdpbusd */
+	V(2, 1, 0x78, 0x79, W0, BOTH, 0),		/* vpbroadcastb/w */
+	V(2, 1, 0x8c, 0x8c, WA, MEM, NDS),		/* vpmaskmovd/q load */
+	V(2, 1, 0x8e, 0x8e, WA, MEM, NDS),		/* vpmaskmovd/q store */
+	V(2, 1, 0x90, 0x93, WA, MEM, NDS | VF_VSIB),	/* vpgather* vgather* */
+	V(2, 1, 0x96, 0x9f, WA, BOTH, NDS),		/* vfmadd...132 */
+	V(2, 1, 0xa6, 0xaf, WA, BOTH, NDS),		/* ...213 */
+	V(2, 1, 0xb6, 0xbf, WA, BOTH, NDS),		/* ...231 */
+	V(2, 1, 0xcf, 0xcf, W0, BOTH, NDS),		/* vgf2p8mulb */
+	V(2, 1, 0xdb, 0xdb, L0, BOTH, 0),		/* vaesimc */
+	V(2, 1, 0xdc, 0xdf, WA, BOTH, NDS),		/* vaesenc ... vaesdeclast */
+	V(2, 1, 0xf7, 0xf7, L0, BOTH, NDS),		/* shlx */
+
+	/* VEX F3 0F38 */
+	V(2, 2, 0x4b, 0x4b, W0L0, MEM, VF_TMM | VF_SIB),	/* tilestored */
+	V(2, 2, 0x5c, 0x5c, W0L0, REG, VF_TMM | NDS),	/* tdpbf16ps */
+	V(2, 2, 0x5e, 0x5e, W0L0, REG, VF_TMM | NDS),	/* tdpbsud */
+	V(2, 2, 0xf5, 0xf5, L0, BOTH, NDS),		/* pext */
+	V(2, 2, 0xf7, 0xf7, L0, BOTH, NDS),		/* sarx */
+
+	/* VEX F2 0F38 */
+	V(2, 3, 0x49, 0x49, W0L0, REG, VF_TMM | VF_RM0),	/* tilezero */
+	V(2, 3, 0x4b, 0x4b, W0L0, MEM, VF_TMM | VF_SIB),	/* tileloadd */
+	V(2, 3, 0x5e, 0x5e, W0L0, REG, VF_TMM | NDS),	/* tdpbssd */
+	V(2, 3, 0xf5, 0xf7, L0, BOTH, NDS),		/* pdep mulx shrx */
+
+	/* VEX 66 0F3A */
+	V(3, 1, 0x00, 0x01, W1L1, BOTH, I8),		/* vpermq vpermpd */
+	V(3, 1, 0x02, 0x02, W0, BOTH, NDS | I8),	/* vpblendd */
+	V(3, 1, 0x04, 0x05, W0, BOTH, I8),		/* vpermilps/pd */
+	V(3, 1, 0x06, 0x06, W0L1, BOTH, NDS | I8),	/* vperm2f128 */
+	V(3, 1, 0x08, 0x09, WA, BOTH, I8),		/* vroundps/pd */
+	V(3, 1, 0x0a, 0x0f, WA, BOTH, NDS | I8),	/* vroundss/sd vblend* vpalignr */
+	V(3, 1, 0x14, 0x17, L0, BOTH, I8),		/* vpextr[bwdq] vextractps */
+	V(3, 1, 0x18, 0x18, W0L1, BOTH, NDS | I8),	/* vinsertf128 */
+	V(3, 1, 0x19, 0x19, W0L1, BOTH, I8),		/* vextractf128 */
+	V(3, 1, 0x1d, 0x1d, W0, BOTH, I8),		/* vcvtps2ph */
+	V(3, 1, 0x20, 0x22, L0, BOTH, NDS | I8),	/* vpinsrb vinsertps vpinsrd/q */
+	V(3, 1, 0x30, 0x33, L0, REG, K2 | I8),		/* kshiftr/l */
+	V(3, 1, 0x38, 0x38, W0L1, BOTH, NDS | I8),	/* vinserti128 */
+	V(3, 1, 0x39, 0x39, W0L1, BOTH, I8),		/* vextracti128 */
+	V(3, 1, 0x40, 0x40, WA, BOTH, NDS | I8),	/* vdpps */
+	V(3, 1, 0x41, 0x41, L0, BOTH, NDS | I8),	/* vdppd */
+	V(3, 1, 0x42, 0x42, WA, BOTH, NDS | I8),	/* vmpsadbw */
+	V(3, 1, 0x44, 0x44, WA, BOTH, NDS | I8),	/* vpclmulqdq */
+	V(3, 1, 0x46, 0x46, W0L1, BOTH, NDS | I8),	/* vperm2i128 */
+	V(3, 1, 0x48, 0x49, WA, BOTH, NDS | I8),	/* vpermil2ps/pd (XOP era) */
+	V(3, 1, 0x4a, 0x4c, W0, BOTH, NDS | I8),	/* vblendvps/pd vpblendvb */
+	V(3, 1, 0x5c, 0x5f, WA, BOTH, NDS | I8),	/* FMA4 vfmaddsub... */
+	V(3, 1, 0x60, 0x63, L0, BOTH, I8),		/* vpcmp[ei]str[im] */
+	V(3, 1, 0x68, 0x6f, WA, BOTH, NDS | I8),	/* FMA4 */
+	V(3, 1, 0x78, 0x7f, WA, BOTH, NDS | I8),	/* FMA4 */
+	V(3, 1, 0xce, 0xcf, W1, BOTH, NDS | I8),	/* vgf2p8affine(inv)qb */
+	V(3, 1, 0xdf, 0xdf, L0, BOTH, I8),		/* vaeskeygenassist */
+
+	/* VEX F2 0F3A */
+	V(3, 3, 0xf0, 0xf0, L0, BOTH, I8),		/* rorx */
+
+	/* XOP map 8 (all take an imm8) */
+	V(8, 0, 0x85, 0x87, W0L0, BOTH, NDS | I8),	/* vpmacssww ... */
+	V(8, 0, 0x8e, 0x8f, W0L0, BOTH, NDS | I8),
+	V(8, 0, 0x95, 0x97, W0L0, BOTH, NDS | I8),
+	V(8, 0, 0x9e, 0x9f, W0L0, BOTH, NDS | I8),
+	V(8, 0, 0xa2, 0xa2, WA, BOTH, NDS | I8),	/* vpcmov */
+	V(8, 0, 0xa3, 0xa3, L0, BOTH, NDS | I8),	/* vpperm */
+	V(8, 0, 0xa6, 0xa6, W0L0, BOTH, NDS | I8),	/* vpmadcsswd */
+	V(8, 0, 0xb6, 0xb6, W0L0, BOTH, NDS | I8),	/* vpmadcswd */
+	V(8, 0, 0xc0, 0xc3, W0L0, BOTH, I8),		/* vprot[bwdq] imm */
+	V(8, 0, 0xcc, 0xcf, W0L0, BOTH, NDS | I8),	/* vpcom[bwdq] */
+	V(8, 0, 0xec, 0xef, W0L0, BOTH, NDS | I8),	/* vpcomu[bwdq] */
+
+	/* XOP map 9 */
+	V(9, 0, 0x01, 0x01, L0, RG(0xfe, 0xfe), NDS),	/* TBM blcfill ... t1mskc */
+	V(9, 0, 0x02, 0x02, L0, RG(0x42, 0x42), NDS),	/* blcmsk blci */
+	V(9, 0, 0x12, 0x12, L0, RG(0x00, 0x03), 0),		/* llwpcb slwpcb */
+	V(9, 0, 0x80, 0x81, W0, BOTH, 0),		/* vfrczps/pd */
+	V(9, 0, 0x82, 0x83, W0L0, BOTH, 0),		/* vfrczss/sd */
+	V(9, 0, 0x90, 0x9b, L0, BOTH, NDS),		/* vprot vpshl vpsha */
+	V(9, 0, 0xc1, 0xc3, W0L0, BOTH, 0),		/* vphaddb[wdq] */
+	V(9, 0, 0xc6, 0xc7, W0L0, BOTH, 0),		/* vphaddw[dq] */
+	V(9, 0, 0xcb, 0xcb, W0L0, BOTH, 0),		/* vphadddq */
+	V(9, 0, 0xd1, 0xd3, W0L0, BOTH, 0),		/* vphaddub[wdq] */
+	V(9, 0, 0xd6, 0xd7, W0L0, BOTH, 0),		/* vphadduw[dq] */
+	V(9, 0, 0xdb, 0xdb, W0L0, BOTH, 0),		/* vphaddudq */
+	V(9, 0, 0xe1, 0xe3, W0L0, BOTH, 0),		/* vphsub* */
+
+	/* XOP map 0Ah (imm32) */
+	V(10, 0, 0x10, 0x10, L0, BOTH, VF_IMM32),	/* bextr */
+	V(10, 0, 0x12, 0x12, L0, RG(0x03, 0x03), NDS | VF_IMM32),	/* lwpins lwpval */
+};
+
+/* Fields of a VEX, XOP or EVEX prefix, un-inverted. */
+struct vfields {
+	u8 map, pp, w, l;
+	u8 r, x, b;	/* R, X, B (EVEX: R' in bit 1 of r, X doubles as
+			 * the high bit of ModRM.rm for vector registers) */
+	u8 vvvv;	/* EVEX: V' in bit 4 */
+	u8 aaa;
+	bool z, bc;	/* EVEX z, b */
+};
+
+static bool vex_row_ok(const struct vex_row *r, const struct vfields *v,
+		       const struct x86_insn *in)
+{
+	bool mem = in->has_modrm && in->modrm < 0xc0;
+	u8 reg = (in->modrm >> 3) & 7, rm = in->modrm & 7;
+
+	if (!((r->wl >> (v->w * 2 + v->l)) & 1))
+		return false;
+	if (!(r->flags & VF_NOMODRM) && !(((mem ? r->mregs : r->rregs) >> reg) & 1))
+		return false;
+	if (!(r->flags & VF_NDS) && v->vvvv)
+		return false;
+	if ((r->flags & VF_KREG) && v->r)
+		return false;
+	if ((r->flags & VF_KV) && v->vvvv > 7)
+		return false;
+	if ((r->flags & VF_RM0) && rm)
+		return false;
+	if ((r->flags & VF_SIB) && !in->has_sib)
+		return false;
+	if ((r->flags & VF_TMM) && v->r)
+		return false;
+	if ((r->flags & VF_TMM) && (r->flags & VF_NDS)) {
+		/* tdp*: three distinct tile registers */
+		if (v->b || v->vvvv > 7 || reg == rm || reg == v->vvvv ||
+		    rm == v->vvvv)
+			return false;
+	}
+	if (r->flags & VF_VSIB) {
+		u8 dest = reg | v->r << 3;
+		u8 index = ((in->sib >> 3) & 7) | v->x << 3;
+
+		if (!in->has_sib || dest == index || dest == v->vvvv || index == v->vvvv)
+			return false;
+	}
+	return true;
+}
+
+static int decode_evex(struct dec *d, struct x86_insn *in);
+
+/* C4, C5 (VEX) or 8F (XOP) at d->pos. */
+static int decode_vex(struct dec *d, struct x86_insn *in)
+{
+	const u8 *c = d->code;
+	const struct vex_row *row = NULL;
+	struct vfields v = { 0 };
+	u8 p = c[d->pos], b2, op;
+	unsigned size = p == 0xc5 ? 2 : 3;
+	int err;
+
+	in->vex_offset = d->pos;
+	if (p == 0x62)
+		return decode_evex(d, in);
+	if ((err = need(d, size)))
+		return err;
+	/* No 66, F2, F3, LOCK or REX before these. */
+	if ((in->flags & (X86_F_LOCK | X86_F_OPSIZE | X86_F_REP | X86_F_REPNE)) || in->rex)
+		return X86_EINVALID;
+	v.r = !(c[d->pos + 1] & 0x80);
+	if (p == 0xc5) {
+		v.map = 1;
+		b2 = c[d->pos + 1];
+	} else {
+		v.x = !(c[d->pos + 1] & 0x40);
+		v.b = !(c[d->pos + 1] & 0x20);
+		v.map = c[d->pos + 1] & 0x1f;
+		b2 = c[d->pos + 2];
+		v.w = b2 >> 7;
+		if (p == 0xc4 ? v.map < 1 || v.map > 3 : v.map > 10)
+			return X86_EINVALID;
+	}
+	v.vvvv = (~b2 >> 3) & 15;
+	v.l = (b2 >> 2) & 1;
+	v.pp = b2 & 3;
+	d->pos += size;
+
+	in->encoding = p == 0x8f ? X86_ENC_XOP : X86_ENC_VEX;
+	in->map = p == 0x8f ? X86_MAP_XOP8 + v.map - 8 : v.map;
+	in->vex_size = size;
+	in->vex_pp = v.pp;
+	in->vex_l = v.l;
+	in->vex_vvvv = v.vvvv;
+	in->rex_bits = v.w << 3 | v.r << 2 | v.x << 1 | v.b;
+	in->opsize = v.w ? 8 : 4;
+
+	if ((err = need(d, 1)))
+		return err;
+	in->opcode_offset = d->pos;
+	op = c[d->pos++];
+	in->opcode[0] = op;
+	in->opcode_len = 1;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(vex_rows); i++) {
+		const struct vex_row *r = &vex_rows[i];
+		if (r->mpp == (v.map << 2 | v.pp) && op >= r->lo && op <= r->hi) {
+			row = r;
+			break;
+		}
+	}
+	if (!row)
+		return X86_EINVALID;
+	if (!(row->flags & VF_NOMODRM) && (err = read_modrm(d, in, false)))
+		return err;
+	if ((err = read_imm(d, in, row->flags & VF_IMM8 ? 1 : row->flags & VF_IMM32 ? 4 : 0)))
+		return err;
+	for (; row < vex_rows + ARRAY_SIZE(vex_rows); row++)
+		if (row->mpp == (v.map << 2 | v.pp) && op >= row->lo && op <= row->hi &&
+		    vex_row_ok(row, &v, in)) {
+			in->len = d->pos;
+			return d->pos;
+		}
+	return X86_EINVALID;
+}
 
 /* ------------------------------------------------------------------ */
 /* Top level                                                            */
@@ -831,7 +1243,7 @@ opcode:
 	return d.pos;
 }
 
-static int decode_vex(struct dec *d, struct x86_insn *in)
+static int decode_evex(struct dec *d, struct x86_insn *in)
 {
 	(void)d;
 	(void)in;
