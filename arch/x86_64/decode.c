@@ -272,6 +272,24 @@ static const u16 map_0f3a[256][4] = {
 	[0xf0] = P(X, X, MRB | D_CHECK, X),	/* hreset */
 };
 
+#undef X
+#undef N
+#undef M
+#undef MB
+#undef MZ
+#undef MM
+#undef MR
+#undef MRB
+#undef MC
+#undef IB
+#undef IW
+#undef IZ
+#undef IV
+#undef J8
+#undef J32
+#undef ANY
+#undef P
+
 /* 3DNow! suffix opcodes (0F 0F ModRM ... suffix), AMD APM vol. 3. */
 static bool amd3dnow_ok(u8 suffix)
 {
@@ -344,6 +362,8 @@ static bool grp7_reg_ok(u8 mp, u8 modrm)
 	};
 	return ((any | only[mp]) >> (modrm - 0xc0)) & 1;
 }
+
+#undef RF
 
 /* Mandatory prefix index: 0 none, 1 66, 2 F3, 3 F2. */
 enum { MP_NONE, MP_66, MP_F3, MP_F2 };
@@ -1677,6 +1697,41 @@ static const struct evex_row evex_rows[] = {
 	E(6, 3, 0xd6, 0xd6, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER),	/* vfcmulcph */
 	E(6, 3, 0xd7, 0xd7, EW0, ELA, BOTH, EF_DIST | NDS | ER),	/* vfcmulcsh */
 };
+
+#undef WA
+#undef L0
+#undef L1
+#undef W0
+#undef W1
+#undef W0L0
+#undef W0L1
+#undef W1L0
+#undef W1L1
+#undef BOTH
+#undef MEM
+#undef REG
+#undef RG
+#undef V
+#undef K3
+#undef K2
+#undef NDS
+#undef I8
+#undef EW0
+#undef EW1
+#undef EWIG
+#undef EL0
+#undef EL12
+#undef EL2
+#undef ELA
+#undef E
+#undef BC
+#undef ER
+#undef NOK
+#undef KREQ
+#undef NOZ
+#undef MDEST
+#undef VSIB
+#undef KD
 
 static bool evex_row_ok(const struct evex_row *r, const struct vfields *v,
 			const struct x86_insn *in)
