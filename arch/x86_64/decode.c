@@ -32,7 +32,6 @@ enum {
 	I_REL32,  /* rel32; 66 is ignored (Intel behaviour) */
 	I_GRP3,   /* F6/F7: imm8/immz for /0 and /1 (test) only */
 	I_BB,     /* imm8, imm8 (extrq, insertq) */
-	I_D,      /* imm32 (XOP map A) */
 };
 
 #define D_IMM 0x00f
@@ -1036,9 +1035,638 @@ static bool vex_row_ok(const struct vex_row *r, const struct vfields *v,
 	return true;
 }
 
-static int decode_evex(struct dec *d, struct x86_insn *in);
+/* ------------------------------------------------------------------ */
+/* EVEX                                                                 */
+/* ------------------------------------------------------------------ */
 
-/* C4, C5 (VEX) or 8F (XOP) at d->pos. */
+/*
+ * As vex_rows, for EVEX maps 1-3 (0F, 0F38, 0F3A) and 5-6 (FP16).  L'L
+ * is the vector length (0-2) unless EVEX.b is set on a register form,
+ * where it is the rounding control (ER) or ignored (SAE).
+ */
+struct evex_row {
+	u8 mpp;		/* map << 2 | pp */
+	u8 lo, hi;
+	u8 wl;		/* bit 0 W0, bit 1 W1, bits 2-4 L'L 0, 1, 2 allowed */
+	u8 mregs;
+	u8 rregs;
+	u16 flags;
+};
+
+#define EF_NDS VF_NDS	/* vvvv:V' name a register (else all zero) */
+#define EF_IMM8 VF_IMM8
+#define EF_BC 0x004	/* EVEX.b with memory: embedded broadcast */
+#define EF_ER 0x008	/* EVEX.b with registers: rounding control or SAE */
+#define EF_NOK 0x010	/* no opmask */
+#define EF_KREQ 0x020	/* opmask k1-k7 required (gathers, scatters) */
+#define EF_NOZ 0x040	/* no zeroing-masking */
+#define EF_MDEST 0x080	/* no zeroing-masking with a memory operand
+			 * (it is the destination) */
+#define EF_VSIB 0x100	/* SIB index is a vector register (V' extends it) */
+#define EF_KD 0x200	/* ModRM.reg names k0-k7: R and R' clear, no
+			 * zeroing */
+#define EF_DIST 0x400	/* destination differs from the other registers */
+#define EF_GPR 0x800	/* ModRM.reg names a general register: R' clear */
+
+#define EW0 0x01
+#define EW1 0x02
+#define EWIG 0x03
+#define EL0 0x04
+#define EL12 0x18
+#define EL2 0x10
+#define ELA 0x1c
+#define E(m, pp, lo, hi, w, ll, regs, fl) { (m) << 2 | (pp), lo, hi, (w) | (ll), regs, fl }
+#define BC EF_BC
+#define ER EF_ER
+#define NOK EF_NOK
+#define KREQ EF_KREQ
+#define NOZ EF_NOZ
+#define MDEST EF_MDEST
+#define VSIB EF_VSIB
+#define KD EF_KD
+
+static const struct evex_row evex_rows[] = {
+	/* EVEX 0F, no prefix */
+	E(1, 0, 0x10, 0x10, EW0, ELA, BOTH, 0),	/* vmovups */
+	E(1, 0, 0x11, 0x11, EW0, ELA, BOTH, MDEST),	/* vmovups */
+	E(1, 0, 0x12, 0x12, EW0, EL0, BOTH, NDS | NOK),	/* vmovlps vmovhlps */
+	E(1, 0, 0x13, 0x13, EW0, EL0, MEM, NOK),	/* vmovlps */
+	E(1, 0, 0x14, 0x15, EW0, ELA, BOTH, NDS | BC),	/* vunpcklps vunpckhps */
+	E(1, 0, 0x16, 0x16, EW0, EL0, BOTH, NDS | NOK),	/* vmovhps vmovlhps */
+	E(1, 0, 0x17, 0x17, EW0, EL0, MEM, NOK),	/* vmovhps */
+	E(1, 0, 0x28, 0x28, EW0, ELA, BOTH, 0),	/* vmovaps */
+	E(1, 0, 0x29, 0x29, EW0, ELA, BOTH, MDEST),	/* vmovaps */
+	E(1, 0, 0x2b, 0x2b, EW0, ELA, MEM, NOK),	/* vmovntps */
+	E(1, 0, 0x2e, 0x2f, EW0, ELA, BOTH, ER | NOK),	/* vucomiss vcomiss */
+	E(1, 0, 0x51, 0x51, EW0, ELA, BOTH, BC | ER),	/* vsqrtps */
+	E(1, 0, 0x54, 0x57, EW0, ELA, BOTH, NDS | BC),	/* vandps vandnps vorps vxorps */
+	E(1, 0, 0x58, 0x59, EW0, ELA, BOTH, NDS | BC | ER), /* vaddps vmulps */
+	E(1, 0, 0x5a, 0x5a, EW0, ELA, BOTH, BC | ER),	/* vcvtps2pd */
+	E(1, 0, 0x5b, 0x5b, EWIG, ELA, BOTH, BC | ER),	/* vcvtdq2ps vcvtqq2ps */
+	E(1, 0, 0x5c, 0x5f, EW0, ELA, BOTH, NDS | BC | ER), /* vsubps vminps vdivps vmaxps */
+	E(1, 0, 0x78, 0x79, EWIG, ELA, BOTH, BC | ER),	/* vcvttps2udq vcvttpd2udq vcvtps2udq ... */
+	E(1, 0, 0xc2, 0xc2, EW0, ELA, BOTH, NDS | BC | ER | KD | I8), /* vcmpps */
+	E(1, 0, 0xc6, 0xc6, EW0, ELA, BOTH, NDS | BC | I8), /* vshufps */
+
+	/* EVEX 0F, 66 */
+	E(1, 1, 0x10, 0x10, EW1, ELA, BOTH, 0),	/* vmovupd */
+	E(1, 1, 0x11, 0x11, EW1, ELA, BOTH, MDEST),	/* vmovupd */
+	E(1, 1, 0x12, 0x12, EW1, EL0, MEM, NDS | NOK),	/* vmovlpd */
+	E(1, 1, 0x13, 0x13, EW1, EL0, MEM, NOK),	/* vmovlpd */
+	E(1, 1, 0x14, 0x15, EW1, ELA, BOTH, NDS | BC),	/* vunpcklpd vunpckhpd */
+	E(1, 1, 0x16, 0x16, EW1, EL0, MEM, NDS | NOK),	/* vmovhpd */
+	E(1, 1, 0x17, 0x17, EW1, EL0, MEM, NOK),	/* vmovhpd */
+	E(1, 1, 0x28, 0x28, EW1, ELA, BOTH, 0),	/* vmovapd */
+	E(1, 1, 0x29, 0x29, EW1, ELA, BOTH, MDEST),	/* vmovapd */
+	E(1, 1, 0x2b, 0x2b, EW1, ELA, MEM, NOK),	/* vmovntpd */
+	E(1, 1, 0x2e, 0x2f, EW1, ELA, BOTH, ER | NOK),	/* vucomisd vcomisd */
+	E(1, 1, 0x51, 0x51, EW1, ELA, BOTH, BC | ER),	/* vsqrtpd */
+	E(1, 1, 0x54, 0x57, EW1, ELA, BOTH, NDS | BC),	/* vandpd vandnpd vorpd vxorpd */
+	E(1, 1, 0x58, 0x59, EW1, ELA, BOTH, NDS | BC | ER), /* vaddpd vmulpd */
+	E(1, 1, 0x5a, 0x5a, EW1, ELA, BOTH, BC | ER),	/* vcvtpd2ps */
+	E(1, 1, 0x5b, 0x5b, EW0, ELA, BOTH, BC | ER),	/* vcvtps2dq */
+	E(1, 1, 0x5c, 0x5f, EW1, ELA, BOTH, NDS | BC | ER), /* vsubpd vminpd vdivpd vmaxpd */
+	E(1, 1, 0x60, 0x61, EWIG, ELA, BOTH, NDS),	/* vpunpcklbw vpunpcklwd */
+	E(1, 1, 0x62, 0x62, EW0, ELA, BOTH, NDS | BC),	/* vpunpckldq */
+	E(1, 1, 0x63, 0x63, EWIG, ELA, BOTH, NDS),	/* vpacksswb */
+	E(1, 1, 0x64, 0x65, EWIG, ELA, BOTH, NDS | KD),	/* vpcmpgtb vpcmpgtw */
+	E(1, 1, 0x66, 0x66, EW0, ELA, BOTH, NDS | BC | KD), /* vpcmpgtd */
+	E(1, 1, 0x67, 0x69, EWIG, ELA, BOTH, NDS),	/* vpackuswb vpunpckhbw vpunpckhwd */
+	E(1, 1, 0x6a, 0x6b, EW0, ELA, BOTH, NDS | BC),	/* vpunpckhdq vpackssdw */
+	E(1, 1, 0x6c, 0x6d, EW1, ELA, BOTH, NDS | BC),	/* vpunpcklqdq vpunpckhqdq */
+	E(1, 1, 0x6e, 0x6e, EWIG, EL0, BOTH, NOK),	/* vmovd vmovq */
+	E(1, 1, 0x6f, 0x6f, EWIG, ELA, BOTH, 0),	/* vmovdqa32 vmovdqa64 */
+	E(1, 1, 0x70, 0x70, EW0, ELA, BOTH, BC | I8),	/* vpshufd */
+	E(1, 1, 0x71, 0x71, EWIG, ELA, RG(0x54, 0x54), NDS | I8), /* vpsrlw vpsraw vpsllw */
+	E(1, 1, 0x72, 0x72, EW0, ELA, RG(0x57, 0x57), NDS | BC | I8), /* vprord vprold vpsrld vpsrad vpslld */
+	E(1, 1, 0x72, 0x72, EW1, ELA, RG(0x13, 0x13), NDS | BC | I8), /* vprorq vprolq vpsraq */
+	E(1, 1, 0x73, 0x73, EWIG, ELA, RG(0x88, 0x88), NDS | NOK | I8), /* vpsrldq vpslldq */
+	E(1, 1, 0x73, 0x73, EW1, ELA, RG(0x44, 0x44), NDS | BC | I8), /* vpsrlq vpsllq */
+	E(1, 1, 0x74, 0x75, EWIG, ELA, BOTH, NDS | KD),	/* vpcmpeqb vpcmpeqw */
+	E(1, 1, 0x76, 0x76, EW0, ELA, BOTH, NDS | BC | KD), /* vpcmpeqd */
+	E(1, 1, 0x78, 0x7b, EWIG, ELA, BOTH, BC | ER),	/* vcvttps2uqq vcvttpd2uqq vcvtps2uqq ... */
+	E(1, 1, 0x7e, 0x7e, EWIG, EL0, BOTH, NOK),	/* vmovd vmovq */
+	E(1, 1, 0x7f, 0x7f, EWIG, ELA, BOTH, MDEST),	/* vmovdqa32 vmovdqa64 */
+	E(1, 1, 0xc2, 0xc2, EW1, ELA, BOTH, NDS | BC | ER | KD | I8), /* vcmppd */
+	E(1, 1, 0xc4, 0xc4, EWIG, EL0, BOTH, NDS | NOK | I8), /* vpinsrw */
+	E(1, 1, 0xc5, 0xc5, EWIG, EL0, REG, NOK | EF_GPR | I8), /* vpextrw */
+	E(1, 1, 0xc6, 0xc6, EW1, ELA, BOTH, NDS | BC | I8), /* vshufpd */
+	E(1, 1, 0xd1, 0xd1, EWIG, ELA, BOTH, NDS),	/* vpsrlw */
+	E(1, 1, 0xd2, 0xd2, EW0, ELA, BOTH, NDS),	/* vpsrld */
+	E(1, 1, 0xd3, 0xd3, EW1, ELA, BOTH, NDS),	/* vpsrlq */
+	E(1, 1, 0xd4, 0xd4, EW1, ELA, BOTH, NDS | BC),	/* vpaddq */
+	E(1, 1, 0xd5, 0xd5, EWIG, ELA, BOTH, NDS),	/* vpmullw */
+	E(1, 1, 0xd6, 0xd6, EW1, EL0, BOTH, NOK),	/* vmovq */
+	E(1, 1, 0xd8, 0xda, EWIG, ELA, BOTH, NDS),	/* vpsubusb vpsubusw vpminub */
+	E(1, 1, 0xdb, 0xdb, EWIG, ELA, BOTH, NDS | BC),	/* vpandd vpandq */
+	E(1, 1, 0xdc, 0xde, EWIG, ELA, BOTH, NDS),	/* vpaddusb vpaddusw vpmaxub */
+	E(1, 1, 0xdf, 0xdf, EWIG, ELA, BOTH, NDS | BC),	/* vpandnd vpandnq */
+	E(1, 1, 0xe0, 0xe5, EWIG, ELA, BOTH, NDS),	/* vpavgb vpsraw vpsrad vpsraq vpavgw vpmulhuw ... */
+	E(1, 1, 0xe6, 0xe6, EW1, ELA, BOTH, BC | ER),	/* vcvttpd2dq */
+	E(1, 1, 0xe7, 0xe7, EW0, ELA, MEM, NOK),	/* vmovntdq */
+	E(1, 1, 0xe8, 0xea, EWIG, ELA, BOTH, NDS),	/* vpsubsb vpsubsw vpminsw */
+	E(1, 1, 0xeb, 0xeb, EWIG, ELA, BOTH, NDS | BC),	/* vpord vporq */
+	E(1, 1, 0xec, 0xee, EWIG, ELA, BOTH, NDS),	/* vpaddsb vpaddsw vpmaxsw */
+	E(1, 1, 0xef, 0xef, EWIG, ELA, BOTH, NDS | BC),	/* vpxord vpxorq */
+	E(1, 1, 0xf1, 0xf1, EWIG, ELA, BOTH, NDS),	/* vpsllw */
+	E(1, 1, 0xf2, 0xf2, EW0, ELA, BOTH, NDS),	/* vpslld */
+	E(1, 1, 0xf3, 0xf3, EW1, ELA, BOTH, NDS),	/* vpsllq */
+	E(1, 1, 0xf4, 0xf4, EW1, ELA, BOTH, NDS | BC),	/* vpmuludq */
+	E(1, 1, 0xf5, 0xf5, EWIG, ELA, BOTH, NDS),	/* vpmaddwd */
+	E(1, 1, 0xf6, 0xf6, EWIG, ELA, BOTH, NDS | NOK), /* vpsadbw */
+	E(1, 1, 0xf8, 0xf9, EWIG, ELA, BOTH, NDS),	/* vpsubb vpsubw */
+	E(1, 1, 0xfa, 0xfa, EW0, ELA, BOTH, NDS | BC),	/* vpsubd */
+	E(1, 1, 0xfb, 0xfb, EW1, ELA, BOTH, NDS | BC),	/* vpsubq */
+	E(1, 1, 0xfc, 0xfd, EWIG, ELA, BOTH, NDS),	/* vpaddb vpaddw */
+	E(1, 1, 0xfe, 0xfe, EW0, ELA, BOTH, NDS | BC),	/* vpaddd */
+
+	/* EVEX 0F, F3 */
+	E(1, 2, 0x10, 0x10, EW0, ELA, MEM, 0),	/* vmovss */
+	E(1, 2, 0x10, 0x10, EW0, ELA, REG, NDS),	/* vmovss */
+	E(1, 2, 0x11, 0x11, EW0, ELA, MEM, MDEST),	/* vmovss */
+	E(1, 2, 0x11, 0x11, EW0, ELA, REG, NDS),	/* vmovss */
+	E(1, 2, 0x12, 0x12, EW0, ELA, BOTH, 0),	/* vmovsldup */
+	E(1, 2, 0x16, 0x16, EW0, ELA, BOTH, 0),	/* vmovshdup */
+	E(1, 2, 0x2a, 0x2a, EWIG, ELA, BOTH, NDS | ER | NOK), /* vcvtsi2ss */
+	E(1, 2, 0x2c, 0x2d, EWIG, ELA, BOTH, ER | NOK | EF_GPR), /* vcvttss2si vcvtss2si */
+	E(1, 2, 0x51, 0x51, EW0, ELA, BOTH, NDS | ER),	/* vsqrtss */
+	E(1, 2, 0x58, 0x5a, EW0, ELA, BOTH, NDS | ER),	/* vaddss vmulss vcvtss2sd */
+	E(1, 2, 0x5b, 0x5b, EW0, ELA, BOTH, BC | ER),	/* vcvttps2dq */
+	E(1, 2, 0x5c, 0x5f, EW0, ELA, BOTH, NDS | ER),	/* vsubss vminss vdivss vmaxss */
+	E(1, 2, 0x6f, 0x6f, EWIG, ELA, BOTH, 0),	/* vmovdqu32 vmovdqu64 */
+	E(1, 2, 0x70, 0x70, EWIG, ELA, BOTH, I8),	/* vpshufhw */
+	E(1, 2, 0x78, 0x79, EWIG, ELA, BOTH, ER | NOK | EF_GPR), /* vcvttss2usi vcvtss2usi */
+	E(1, 2, 0x7a, 0x7a, EWIG, ELA, BOTH, BC | ER),	/* vcvtudq2pd vcvtuqq2pd */
+	E(1, 2, 0x7b, 0x7b, EWIG, ELA, BOTH, NDS | ER | NOK), /* vcvtusi2ss */
+	E(1, 2, 0x7e, 0x7e, EW1, EL0, BOTH, NOK),	/* vmovq */
+	E(1, 2, 0x7f, 0x7f, EWIG, ELA, BOTH, MDEST),	/* vmovdqu32 vmovdqu64 */
+	E(1, 2, 0xc2, 0xc2, EW0, ELA, BOTH, NDS | ER | KD | I8), /* vcmpss */
+	E(1, 2, 0xe6, 0xe6, EWIG, ELA, BOTH, BC | ER),	/* vcvtdq2pd vcvtqq2pd */
+
+	/* EVEX 0F, F2 */
+	E(1, 3, 0x10, 0x10, EW1, ELA, MEM, 0),	/* vmovsd */
+	E(1, 3, 0x10, 0x10, EW1, ELA, REG, NDS),	/* vmovsd */
+	E(1, 3, 0x11, 0x11, EW1, ELA, MEM, MDEST),	/* vmovsd */
+	E(1, 3, 0x11, 0x11, EW1, ELA, REG, NDS),	/* vmovsd */
+	E(1, 3, 0x12, 0x12, EW1, ELA, BOTH, 0),	/* vmovddup */
+	E(1, 3, 0x2a, 0x2a, EWIG, ELA, BOTH, NDS | ER | NOK), /* vcvtsi2sd */
+	E(1, 3, 0x2c, 0x2d, EWIG, ELA, BOTH, ER | NOK | EF_GPR), /* vcvttsd2si vcvtsd2si */
+	E(1, 3, 0x51, 0x51, EW1, ELA, BOTH, NDS | ER),	/* vsqrtsd */
+	E(1, 3, 0x58, 0x5a, EW1, ELA, BOTH, NDS | ER),	/* vaddsd vmulsd vcvtsd2ss */
+	E(1, 3, 0x5c, 0x5f, EW1, ELA, BOTH, NDS | ER),	/* vsubsd vminsd vdivsd vmaxsd */
+	E(1, 3, 0x6f, 0x6f, EWIG, ELA, BOTH, 0),	/* vmovdqu8 vmovdqu16 */
+	E(1, 3, 0x70, 0x70, EWIG, ELA, BOTH, I8),	/* vpshuflw */
+	E(1, 3, 0x78, 0x79, EWIG, ELA, BOTH, ER | NOK | EF_GPR), /* vcvttsd2usi vcvtsd2usi */
+	E(1, 3, 0x7a, 0x7a, EWIG, ELA, BOTH, BC | ER),	/* vcvtudq2ps vcvtuqq2ps */
+	E(1, 3, 0x7b, 0x7b, EWIG, ELA, BOTH, NDS | ER | NOK), /* vcvtusi2sd */
+	E(1, 3, 0x7f, 0x7f, EWIG, ELA, BOTH, MDEST),	/* vmovdqu8 vmovdqu16 */
+	E(1, 3, 0xc2, 0xc2, EW1, ELA, BOTH, NDS | ER | KD | I8), /* vcmpsd */
+	E(1, 3, 0xe6, 0xe6, EW1, ELA, BOTH, BC | ER),	/* vcvtpd2dq */
+
+	/* EVEX 0F38, 66 */
+	E(2, 1, 0x00, 0x00, EWIG, ELA, BOTH, NDS),	/* vpshufb */
+	E(2, 1, 0x04, 0x04, EWIG, ELA, BOTH, NDS),	/* vpmaddubsw */
+	E(2, 1, 0x0b, 0x0b, EWIG, ELA, BOTH, NDS),	/* vpmulhrsw */
+	E(2, 1, 0x0c, 0x0c, EW0, ELA, BOTH, NDS | BC),	/* vpermilps */
+	E(2, 1, 0x0d, 0x0d, EW1, ELA, BOTH, NDS | BC),	/* vpermilpd */
+	E(2, 1, 0x10, 0x12, EW1, ELA, BOTH, NDS),	/* vpsrlvw vpsravw vpsllvw */
+	E(2, 1, 0x13, 0x13, EW0, ELA, BOTH, ER),	/* vcvtph2ps */
+	E(2, 1, 0x14, 0x15, EWIG, ELA, BOTH, NDS | BC),	/* vprorvd vprorvq vprolvd vprolvq */
+	E(2, 1, 0x16, 0x16, EWIG, EL12, BOTH, NDS | BC), /* vpermps vpermpd */
+	E(2, 1, 0x18, 0x18, EW0, ELA, BOTH, 0),	/* vbroadcastss */
+	E(2, 1, 0x19, 0x19, EWIG, EL12, BOTH, 0),	/* vbroadcastf32x2 vbroadcastsd */
+	E(2, 1, 0x1a, 0x1a, EWIG, EL12, MEM, 0),	/* vbroadcastf32x4 vbroadcastf64x2 */
+	E(2, 1, 0x1b, 0x1b, EWIG, EL2, MEM, 0),	/* vbroadcastf32x8 vbroadcastf64x4 */
+	E(2, 1, 0x1c, 0x1d, EWIG, ELA, BOTH, 0),	/* vpabsb vpabsw */
+	E(2, 1, 0x1e, 0x1e, EW0, ELA, BOTH, BC),	/* vpabsd */
+	E(2, 1, 0x1f, 0x1f, EW1, ELA, BOTH, BC),	/* vpabsq */
+	E(2, 1, 0x20, 0x24, EWIG, ELA, BOTH, 0),	/* vpmovsxbw vpmovsxbd vpmovsxbq vpmovsxwd ... */
+	E(2, 1, 0x25, 0x25, EW0, ELA, BOTH, 0),	/* vpmovsxdq */
+	E(2, 1, 0x26, 0x26, EWIG, ELA, BOTH, NDS | KD),	/* vptestmb vptestmw */
+	E(2, 1, 0x27, 0x27, EWIG, ELA, BOTH, NDS | BC | KD), /* vptestmd vptestmq */
+	E(2, 1, 0x28, 0x28, EW1, ELA, BOTH, NDS | BC),	/* vpmuldq */
+	E(2, 1, 0x29, 0x29, EW1, ELA, BOTH, NDS | BC | KD), /* vpcmpeqq */
+	E(2, 1, 0x2a, 0x2a, EW0, ELA, MEM, NOK),	/* vmovntdqa */
+	E(2, 1, 0x2b, 0x2b, EW0, ELA, BOTH, NDS | BC),	/* vpackusdw */
+	E(2, 1, 0x2c, 0x2c, EWIG, ELA, BOTH, NDS | BC | ER), /* vscalefps vscalefpd */
+	E(2, 1, 0x2d, 0x2d, EWIG, ELA, BOTH, NDS | ER),	/* vscalefss vscalefsd */
+	E(2, 1, 0x30, 0x34, EWIG, ELA, BOTH, 0),	/* vpmovzxbw vpmovzxbd vpmovzxbq vpmovzxwd ... */
+	E(2, 1, 0x35, 0x35, EW0, ELA, BOTH, 0),	/* vpmovzxdq */
+	E(2, 1, 0x36, 0x36, EWIG, EL12, BOTH, NDS | BC), /* vpermd vpermq */
+	E(2, 1, 0x37, 0x37, EW1, ELA, BOTH, NDS | BC | KD), /* vpcmpgtq */
+	E(2, 1, 0x38, 0x38, EWIG, ELA, BOTH, NDS),	/* vpminsb */
+	E(2, 1, 0x39, 0x39, EWIG, ELA, BOTH, NDS | BC),	/* vpminsd vpminsq */
+	E(2, 1, 0x3a, 0x3a, EWIG, ELA, BOTH, NDS),	/* vpminuw */
+	E(2, 1, 0x3b, 0x3b, EWIG, ELA, BOTH, NDS | BC),	/* vpminud vpminuq */
+	E(2, 1, 0x3c, 0x3c, EWIG, ELA, BOTH, NDS),	/* vpmaxsb */
+	E(2, 1, 0x3d, 0x3d, EWIG, ELA, BOTH, NDS | BC),	/* vpmaxsd vpmaxsq */
+	E(2, 1, 0x3e, 0x3e, EWIG, ELA, BOTH, NDS),	/* vpmaxuw */
+	E(2, 1, 0x3f, 0x40, EWIG, ELA, BOTH, NDS | BC),	/* vpmaxud vpmaxuq vpmulld vpmullq */
+	E(2, 1, 0x42, 0x42, EWIG, ELA, BOTH, BC | ER),	/* vgetexpps vgetexppd */
+	E(2, 1, 0x43, 0x43, EWIG, ELA, BOTH, NDS | ER),	/* vgetexpss vgetexpsd */
+	E(2, 1, 0x44, 0x44, EWIG, ELA, BOTH, BC),	/* vplzcntd vplzcntq */
+	E(2, 1, 0x45, 0x47, EWIG, ELA, BOTH, NDS | BC),	/* vpsrlvd vpsrlvq vpsravd vpsravq vpsllvd ... */
+	E(2, 1, 0x4c, 0x4c, EWIG, ELA, BOTH, BC),	/* vrcp14ps vrcp14pd */
+	E(2, 1, 0x4d, 0x4d, EWIG, ELA, BOTH, NDS),	/* vrcp14ss vrcp14sd */
+	E(2, 1, 0x4e, 0x4e, EWIG, ELA, BOTH, BC),	/* vrsqrt14ps vrsqrt14pd */
+	E(2, 1, 0x4f, 0x4f, EWIG, ELA, BOTH, NDS),	/* vrsqrt14ss vrsqrt14sd */
+	E(2, 1, 0x50, 0x53, EW0, ELA, BOTH, NDS | BC),	/* vpdpbusd vpdpbusds vpdpwssd vpdpwssds */
+	E(2, 1, 0x54, 0x54, EWIG, ELA, BOTH, 0),	/* vpopcntb vpopcntw */
+	E(2, 1, 0x55, 0x55, EWIG, ELA, BOTH, BC),	/* vpopcntd vpopcntq */
+	E(2, 1, 0x58, 0x58, EW0, ELA, BOTH, 0),	/* vpbroadcastd */
+	E(2, 1, 0x59, 0x59, EWIG, ELA, BOTH, 0),	/* vbroadcasti32x2 vpbroadcastq */
+	E(2, 1, 0x5a, 0x5a, EWIG, EL12, MEM, 0),	/* vbroadcasti32x4 vbroadcasti64x2 */
+	E(2, 1, 0x5b, 0x5b, EWIG, EL2, MEM, 0),	/* vbroadcasti32x8 vbroadcasti64x4 */
+	E(2, 1, 0x62, 0x62, EWIG, ELA, BOTH, 0),	/* vpexpandb vpexpandw */
+	E(2, 1, 0x63, 0x63, EWIG, ELA, BOTH, MDEST),	/* vpcompressb vpcompressw */
+	E(2, 1, 0x64, 0x65, EWIG, ELA, BOTH, NDS | BC),	/* vpblendmd vpblendmq vblendmps vblendmpd */
+	E(2, 1, 0x66, 0x66, EWIG, ELA, BOTH, NDS),	/* vpblendmb vpblendmw */
+	E(2, 1, 0x70, 0x70, EW1, ELA, BOTH, NDS),	/* vpshldvw */
+	E(2, 1, 0x71, 0x71, EWIG, ELA, BOTH, NDS | BC),	/* vpshldvd vpshldvq */
+	E(2, 1, 0x72, 0x72, EW1, ELA, BOTH, NDS),	/* vpshrdvw */
+	E(2, 1, 0x73, 0x73, EWIG, ELA, BOTH, NDS | BC),	/* vpshrdvd vpshrdvq */
+	E(2, 1, 0x75, 0x75, EWIG, ELA, BOTH, NDS),	/* vpermi2b vpermi2w */
+	E(2, 1, 0x76, 0x77, EWIG, ELA, BOTH, NDS | BC),	/* vpermi2d vpermi2q vpermi2ps vpermi2pd */
+	E(2, 1, 0x78, 0x79, EW0, ELA, BOTH, 0),	/* vpbroadcastb vpbroadcastw */
+	E(2, 1, 0x7a, 0x7b, EW0, ELA, REG, 0),	/* vpbroadcastb vpbroadcastw */
+	E(2, 1, 0x7c, 0x7c, EWIG, ELA, REG, 0),	/* vpbroadcastd vpbroadcastq */
+	E(2, 1, 0x7d, 0x7d, EWIG, ELA, BOTH, NDS),	/* vpermt2b vpermt2w */
+	E(2, 1, 0x7e, 0x7f, EWIG, ELA, BOTH, NDS | BC),	/* vpermt2d vpermt2q vpermt2ps vpermt2pd */
+	E(2, 1, 0x83, 0x83, EW1, ELA, BOTH, NDS | BC),	/* vpmultishiftqb */
+	E(2, 1, 0x88, 0x89, EWIG, ELA, BOTH, 0),	/* vexpandps vexpandpd vpexpandd vpexpandq */
+	E(2, 1, 0x8a, 0x8b, EWIG, ELA, BOTH, MDEST),	/* vcompressps vcompresspd vpcompressd ... */
+	E(2, 1, 0x8d, 0x8d, EWIG, ELA, BOTH, NDS),	/* vpermb vpermw */
+	E(2, 1, 0x8f, 0x8f, EW0, ELA, BOTH, NDS | KD),	/* vpshufbitqmb */
+	E(2, 1, 0x90, 0x93, EWIG, ELA, MEM, KREQ | NOZ | VSIB | EF_DIST), /* vpgatherdd vpgatherdq vpgatherqd vpgatherqq ... */
+	E(2, 1, 0x96, 0x98, EWIG, ELA, BOTH, NDS | BC | ER), /* vfmaddsub132ps vfmaddsub132pd ... */
+	E(2, 1, 0x99, 0x99, EWIG, ELA, BOTH, NDS | ER),	/* vfmadd132ss vfmadd132sd */
+	E(2, 1, 0x9a, 0x9a, EWIG, ELA, BOTH, NDS | BC | ER), /* vfmsub132ps vfmsub132pd */
+	E(2, 1, 0x9b, 0x9b, EWIG, ELA, BOTH, NDS | ER),	/* vfmsub132ss vfmsub132sd */
+	E(2, 1, 0x9c, 0x9c, EWIG, ELA, BOTH, NDS | BC | ER), /* vfnmadd132ps vfnmadd132pd */
+	E(2, 1, 0x9d, 0x9d, EWIG, ELA, BOTH, NDS | ER),	/* vfnmadd132ss vfnmadd132sd */
+	E(2, 1, 0x9e, 0x9e, EWIG, ELA, BOTH, NDS | BC | ER), /* vfnmsub132ps vfnmsub132pd */
+	E(2, 1, 0x9f, 0x9f, EWIG, ELA, BOTH, NDS | ER),	/* vfnmsub132ss vfnmsub132sd */
+	E(2, 1, 0xa0, 0xa3, EWIG, ELA, MEM, KREQ | NOZ | VSIB), /* vpscatterdd vpscatterdq vpscatterqd ... */
+	E(2, 1, 0xa6, 0xa8, EWIG, ELA, BOTH, NDS | BC | ER), /* vfmaddsub213ps vfmaddsub213pd ... */
+	E(2, 1, 0xa9, 0xa9, EWIG, ELA, BOTH, NDS | ER),	/* vfmadd213ss vfmadd213sd */
+	E(2, 1, 0xaa, 0xaa, EWIG, ELA, BOTH, NDS | BC | ER), /* vfmsub213ps vfmsub213pd */
+	E(2, 1, 0xab, 0xab, EWIG, ELA, BOTH, NDS | ER),	/* vfmsub213ss vfmsub213sd */
+	E(2, 1, 0xac, 0xac, EWIG, ELA, BOTH, NDS | BC | ER), /* vfnmadd213ps vfnmadd213pd */
+	E(2, 1, 0xad, 0xad, EWIG, ELA, BOTH, NDS | ER),	/* vfnmadd213ss vfnmadd213sd */
+	E(2, 1, 0xae, 0xae, EWIG, ELA, BOTH, NDS | BC | ER), /* vfnmsub213ps vfnmsub213pd */
+	E(2, 1, 0xaf, 0xaf, EWIG, ELA, BOTH, NDS | ER),	/* vfnmsub213ss vfnmsub213sd */
+	E(2, 1, 0xb4, 0xb5, EW1, ELA, BOTH, NDS | BC),	/* vpmadd52luq vpmadd52huq */
+	E(2, 1, 0xb6, 0xb8, EWIG, ELA, BOTH, NDS | BC | ER), /* vfmaddsub231ps vfmaddsub231pd ... */
+	E(2, 1, 0xb9, 0xb9, EWIG, ELA, BOTH, NDS | ER),	/* vfmadd231ss vfmadd231sd */
+	E(2, 1, 0xba, 0xba, EWIG, ELA, BOTH, NDS | BC | ER), /* vfmsub231ps vfmsub231pd */
+	E(2, 1, 0xbb, 0xbb, EWIG, ELA, BOTH, NDS | ER),	/* vfmsub231ss vfmsub231sd */
+	E(2, 1, 0xbc, 0xbc, EWIG, ELA, BOTH, NDS | BC | ER), /* vfnmadd231ps vfnmadd231pd */
+	E(2, 1, 0xbd, 0xbd, EWIG, ELA, BOTH, NDS | ER),	/* vfnmadd231ss vfnmadd231sd */
+	E(2, 1, 0xbe, 0xbe, EWIG, ELA, BOTH, NDS | BC | ER), /* vfnmsub231ps vfnmsub231pd */
+	E(2, 1, 0xbf, 0xbf, EWIG, ELA, BOTH, NDS | ER),	/* vfnmsub231ss vfnmsub231sd */
+	E(2, 1, 0xc4, 0xc4, EWIG, ELA, BOTH, BC),	/* vpconflictd vpconflictq */
+	E(2, 1, 0xc6, 0xc7, EWIG, EL2, RG(0x66, 0x00), KREQ | NOZ | VSIB), /* vgatherpf0dps vgatherpf1dps vscatterpf0dps ... */
+	E(2, 1, 0xc8, 0xc8, EWIG, EL2, BOTH, BC | ER),	/* vexp2ps vexp2pd */
+	E(2, 1, 0xca, 0xca, EWIG, EL2, BOTH, BC | ER),	/* vrcp28ps vrcp28pd */
+	E(2, 1, 0xcb, 0xcb, EWIG, ELA, BOTH, NDS | ER),	/* vrcp28ss vrcp28sd */
+	E(2, 1, 0xcc, 0xcc, EWIG, EL2, BOTH, BC | ER),	/* vrsqrt28ps vrsqrt28pd */
+	E(2, 1, 0xcd, 0xcd, EWIG, ELA, BOTH, NDS | ER),	/* vrsqrt28ss vrsqrt28sd */
+	E(2, 1, 0xcf, 0xcf, EW0, ELA, BOTH, NDS),	/* vgf2p8mulb */
+	E(2, 1, 0xdc, 0xdf, EWIG, ELA, BOTH, NDS | NOK), /* vaesenc vaesenclast vaesdec vaesdeclast */
+
+	/* EVEX 0F38, F3 */
+	E(2, 2, 0x10, 0x15, EW0, ELA, BOTH, MDEST),	/* vpmovuswb vpmovusdb vpmovusqb vpmovusdw ... */
+	E(2, 2, 0x20, 0x25, EW0, ELA, BOTH, MDEST),	/* vpmovswb vpmovsdb vpmovsqb vpmovsdw ... */
+	E(2, 2, 0x26, 0x26, EWIG, ELA, BOTH, NDS | KD),	/* vptestnmb vptestnmw */
+	E(2, 2, 0x27, 0x27, EWIG, ELA, BOTH, NDS | BC | KD), /* vptestnmd vptestnmq */
+	E(2, 2, 0x28, 0x28, EWIG, ELA, REG, NOK),	/* vpmovm2b/w/d/q */
+	E(2, 2, 0x29, 0x29, EWIG, ELA, REG, NOK | KD),	/* vpmov[bwdq]2m */
+	E(2, 2, 0x2a, 0x2a, EW1, ELA, REG, NOK),	/* vpbroadcastmb2q */
+	E(2, 2, 0x30, 0x35, EW0, ELA, BOTH, MDEST),	/* vpmovwb vpmovdb vpmovqb vpmovdw vpmovqw ... */
+	E(2, 2, 0x38, 0x38, EWIG, ELA, REG, NOK),	/* vpmovm2b/w/d/q */
+	E(2, 2, 0x39, 0x39, EWIG, ELA, REG, NOK | KD),	/* vpmov[bwdq]2m */
+	E(2, 2, 0x3a, 0x3a, EW0, ELA, REG, NOK),	/* vpbroadcastmw2d */
+	E(2, 2, 0x52, 0x52, EW0, ELA, BOTH, NDS | BC),	/* vdpbf16ps */
+	E(2, 2, 0x72, 0x72, EW0, ELA, BOTH, BC),	/* vcvtneps2bf16 */
+
+	/* EVEX 0F38, F2 */
+	E(2, 3, 0x52, 0x53, EW0, EL2, MEM, NDS),	/* vp4dpwssd vp4dpwssds */
+	E(2, 3, 0x68, 0x68, EWIG, ELA, BOTH, NDS | BC | NOK | KD), /* vp2intersectd vp2intersectq */
+	E(2, 3, 0x72, 0x72, EW0, ELA, BOTH, NDS | BC),	/* vcvtne2ps2bf16 */
+	E(2, 3, 0x9a, 0x9a, EW0, EL2, MEM, NDS),	/* v4fmaddps */
+	E(2, 3, 0x9b, 0x9b, EW0, ELA, MEM, NDS),	/* v4fmaddss */
+	E(2, 3, 0xaa, 0xaa, EW0, EL2, MEM, NDS),	/* v4fnmaddps */
+	E(2, 3, 0xab, 0xab, EW0, ELA, MEM, NDS),	/* v4fnmaddss */
+
+	/* EVEX 0F3A, no prefix */
+	E(3, 0, 0x08, 0x08, EW0, ELA, BOTH, BC | ER | I8), /* vrndscaleph */
+	E(3, 0, 0x0a, 0x0a, EW0, ELA, BOTH, NDS | ER | I8), /* vrndscalesh */
+	E(3, 0, 0x26, 0x26, EW0, ELA, BOTH, BC | ER | I8), /* vgetmantph */
+	E(3, 0, 0x27, 0x27, EW0, ELA, BOTH, NDS | ER | I8), /* vgetmantsh */
+	E(3, 0, 0x56, 0x56, EW0, ELA, BOTH, BC | ER | I8), /* vreduceph */
+	E(3, 0, 0x57, 0x57, EW0, ELA, BOTH, NDS | ER | I8), /* vreducesh */
+	E(3, 0, 0x66, 0x66, EW0, ELA, BOTH, BC | KD | I8), /* vfpclassph */
+	E(3, 0, 0x67, 0x67, EW0, ELA, BOTH, KD | I8),	/* vfpclasssh */
+	E(3, 0, 0xc2, 0xc2, EW0, ELA, BOTH, NDS | BC | ER | KD | I8), /* vcmpph */
+
+	/* EVEX 0F3A, 66 */
+	E(3, 1, 0x00, 0x01, EW1, EL12, BOTH, BC | I8),	/* vpermq vpermpd */
+	E(3, 1, 0x03, 0x03, EWIG, ELA, BOTH, NDS | BC | I8), /* valignd valignq */
+	E(3, 1, 0x04, 0x04, EW0, ELA, BOTH, BC | I8),	/* vpermilps */
+	E(3, 1, 0x05, 0x05, EW1, ELA, BOTH, BC | I8),	/* vpermilpd */
+	E(3, 1, 0x08, 0x08, EW0, ELA, BOTH, BC | ER | I8), /* vrndscaleps */
+	E(3, 1, 0x09, 0x09, EW1, ELA, BOTH, BC | ER | I8), /* vrndscalepd */
+	E(3, 1, 0x0a, 0x0a, EW0, ELA, BOTH, NDS | ER | I8), /* vrndscaless */
+	E(3, 1, 0x0b, 0x0b, EW1, ELA, BOTH, NDS | ER | I8), /* vrndscalesd */
+	E(3, 1, 0x0f, 0x0f, EWIG, ELA, BOTH, NDS | I8),	/* vpalignr */
+	E(3, 1, 0x14, 0x17, EWIG, EL0, BOTH, NOK | I8),	/* vpextrb vpextrw vpextrd vpextrq vextractps */
+	E(3, 1, 0x18, 0x18, EWIG, EL12, BOTH, NDS | I8), /* vinsertf32x4 vinsertf64x2 */
+	E(3, 1, 0x19, 0x19, EWIG, EL12, BOTH, MDEST | I8), /* vextractf32x4 vextractf64x2 */
+	E(3, 1, 0x1a, 0x1a, EWIG, EL2, BOTH, NDS | I8),	/* vinsertf32x8 vinsertf64x4 */
+	E(3, 1, 0x1b, 0x1b, EWIG, EL2, BOTH, MDEST | I8), /* vextractf32x8 vextractf64x4 */
+	E(3, 1, 0x1d, 0x1d, EW0, ELA, BOTH, ER | MDEST | I8), /* vcvtps2ph */
+	E(3, 1, 0x1e, 0x1f, EWIG, ELA, BOTH, NDS | BC | KD | I8), /* vpcmpud vpcmpuq vpcmpd vpcmpq */
+	E(3, 1, 0x20, 0x20, EWIG, EL0, BOTH, NDS | NOK | I8), /* vpinsrb */
+	E(3, 1, 0x21, 0x21, EW0, EL0, BOTH, NDS | NOK | I8), /* vinsertps */
+	E(3, 1, 0x22, 0x22, EWIG, EL0, BOTH, NDS | NOK | I8), /* vpinsrd vpinsrq */
+	E(3, 1, 0x23, 0x23, EWIG, EL12, BOTH, NDS | BC | I8), /* vshuff32x4 vshuff64x2 */
+	E(3, 1, 0x25, 0x25, EWIG, ELA, BOTH, NDS | BC | I8), /* vpternlogd vpternlogq */
+	E(3, 1, 0x26, 0x26, EWIG, ELA, BOTH, BC | ER | I8), /* vgetmantps vgetmantpd */
+	E(3, 1, 0x27, 0x27, EWIG, ELA, BOTH, NDS | ER | I8), /* vgetmantss vgetmantsd */
+	E(3, 1, 0x38, 0x38, EWIG, EL12, BOTH, NDS | I8), /* vinserti32x4 vinserti64x2 */
+	E(3, 1, 0x39, 0x39, EWIG, EL12, BOTH, MDEST | I8), /* vextracti32x4 vextracti64x2 */
+	E(3, 1, 0x3a, 0x3a, EWIG, EL2, BOTH, NDS | I8),	/* vinserti32x8 vinserti64x4 */
+	E(3, 1, 0x3b, 0x3b, EWIG, EL2, BOTH, MDEST | I8), /* vextracti32x8 vextracti64x4 */
+	E(3, 1, 0x3e, 0x3f, EWIG, ELA, BOTH, NDS | KD | I8), /* vpcmpub vpcmpuw vpcmpb vpcmpw */
+	E(3, 1, 0x42, 0x42, EW0, ELA, BOTH, NDS | I8),	/* vdbpsadbw */
+	E(3, 1, 0x43, 0x43, EWIG, EL12, BOTH, NDS | BC | I8), /* vshufi32x4 vshufi64x2 */
+	E(3, 1, 0x44, 0x44, EWIG, ELA, BOTH, NDS | NOK | I8), /* vpclmulqdq */
+	E(3, 1, 0x50, 0x50, EWIG, ELA, BOTH, NDS | BC | ER | I8), /* vrangeps vrangepd */
+	E(3, 1, 0x51, 0x51, EWIG, ELA, BOTH, NDS | ER | I8), /* vrangess vrangesd */
+	E(3, 1, 0x54, 0x54, EWIG, ELA, BOTH, NDS | BC | ER | I8), /* vfixupimmps vfixupimmpd */
+	E(3, 1, 0x55, 0x55, EWIG, ELA, BOTH, NDS | ER | I8), /* vfixupimmss vfixupimmsd */
+	E(3, 1, 0x56, 0x56, EWIG, ELA, BOTH, BC | ER | I8), /* vreduceps vreducepd */
+	E(3, 1, 0x57, 0x57, EWIG, ELA, BOTH, NDS | ER | I8), /* vreducess vreducesd */
+	E(3, 1, 0x66, 0x66, EWIG, ELA, BOTH, BC | KD | I8), /* vfpclassps vfpclasspd */
+	E(3, 1, 0x67, 0x67, EWIG, ELA, BOTH, KD | I8),	/* vfpclassss vfpclasssd */
+	E(3, 1, 0x70, 0x70, EW1, ELA, BOTH, NDS | I8),	/* vpshldw */
+	E(3, 1, 0x71, 0x71, EWIG, ELA, BOTH, NDS | BC | I8), /* vpshldd vpshldq */
+	E(3, 1, 0x72, 0x72, EW1, ELA, BOTH, NDS | I8),	/* vpshrdw */
+	E(3, 1, 0x73, 0x73, EWIG, ELA, BOTH, NDS | BC | I8), /* vpshrdd vpshrdq */
+	E(3, 1, 0xce, 0xcf, EW1, ELA, BOTH, NDS | BC | I8), /* vgf2p8affineqb vgf2p8affineinvqb */
+
+	/* EVEX 0F3A, F3 */
+	E(3, 2, 0xc2, 0xc2, EW0, ELA, BOTH, NDS | ER | KD | I8), /* vcmpsh */
+
+	/* EVEX map 5, no prefix */
+	E(5, 0, 0x1d, 0x1d, EW0, ELA, BOTH, NDS | ER),	/* vcvtss2sh */
+	E(5, 0, 0x2e, 0x2f, EW0, ELA, BOTH, ER | NOK),	/* vucomish vcomish */
+	E(5, 0, 0x51, 0x51, EW0, ELA, BOTH, BC | ER),	/* vsqrtph */
+	E(5, 0, 0x58, 0x59, EW0, ELA, BOTH, NDS | BC | ER), /* vaddph vmulph */
+	E(5, 0, 0x5a, 0x5a, EW0, ELA, BOTH, BC | ER),	/* vcvtph2pd */
+	E(5, 0, 0x5b, 0x5b, EWIG, ELA, BOTH, BC | ER),	/* vcvtdq2ph vcvtqq2ph */
+	E(5, 0, 0x5c, 0x5f, EW0, ELA, BOTH, NDS | BC | ER), /* vsubph vminph vdivph vmaxph */
+	E(5, 0, 0x78, 0x79, EW0, ELA, BOTH, BC | ER),	/* vcvttph2udq vcvtph2udq */
+	E(5, 0, 0x7c, 0x7d, EW0, ELA, BOTH, BC | ER),	/* vcvttph2uw vcvtph2uw */
+
+	/* EVEX map 5, 66 */
+	E(5, 1, 0x1d, 0x1d, EW0, ELA, BOTH, BC | ER),	/* vcvtps2phx */
+	E(5, 1, 0x5a, 0x5a, EW1, ELA, BOTH, BC | ER),	/* vcvtpd2ph */
+	E(5, 1, 0x5b, 0x5b, EW0, ELA, BOTH, BC | ER),	/* vcvtph2dq */
+	E(5, 1, 0x6e, 0x6e, EWIG, EL0, BOTH, NOK),	/* vmovw */
+	E(5, 1, 0x78, 0x7d, EW0, ELA, BOTH, BC | ER),	/* vcvttph2uqq vcvtph2uqq vcvttph2qq vcvtph2qq ... */
+	E(5, 1, 0x7e, 0x7e, EWIG, EL0, BOTH, NOK),	/* vmovw */
+
+	/* EVEX map 5, F3 */
+	E(5, 2, 0x10, 0x10, EW0, ELA, MEM, 0),	/* vmovsh */
+	E(5, 2, 0x10, 0x10, EW0, ELA, REG, NDS),	/* vmovsh */
+	E(5, 2, 0x11, 0x11, EW0, ELA, MEM, MDEST),	/* vmovsh */
+	E(5, 2, 0x11, 0x11, EW0, ELA, REG, NDS),	/* vmovsh */
+	E(5, 2, 0x2a, 0x2a, EWIG, ELA, BOTH, NDS | ER | NOK), /* vcvtsi2sh */
+	E(5, 2, 0x2c, 0x2d, EWIG, ELA, BOTH, ER | NOK | EF_GPR), /* vcvttsh2si vcvtsh2si */
+	E(5, 2, 0x51, 0x51, EW0, ELA, BOTH, NDS | ER),	/* vsqrtsh */
+	E(5, 2, 0x58, 0x5a, EW0, ELA, BOTH, NDS | ER),	/* vaddsh vmulsh vcvtsh2sd */
+	E(5, 2, 0x5b, 0x5b, EW0, ELA, BOTH, BC | ER),	/* vcvttph2dq */
+	E(5, 2, 0x5c, 0x5f, EW0, ELA, BOTH, NDS | ER),	/* vsubsh vminsh vdivsh vmaxsh */
+	E(5, 2, 0x78, 0x79, EWIG, ELA, BOTH, ER | NOK | EF_GPR), /* vcvttsh2usi vcvtsh2usi */
+	E(5, 2, 0x7b, 0x7b, EWIG, ELA, BOTH, NDS | ER | NOK), /* vcvtusi2sh */
+	E(5, 2, 0x7d, 0x7d, EW0, ELA, BOTH, BC | ER),	/* vcvtw2ph */
+
+	/* EVEX map 5, F2 */
+	E(5, 3, 0x5a, 0x5a, EW1, ELA, BOTH, NDS | ER),	/* vcvtsd2sh */
+	E(5, 3, 0x7a, 0x7a, EWIG, ELA, BOTH, BC | ER),	/* vcvtudq2ph vcvtuqq2ph */
+	E(5, 3, 0x7d, 0x7d, EW0, ELA, BOTH, BC | ER),	/* vcvtuw2ph */
+
+	/* EVEX map 6, no prefix */
+	E(6, 0, 0x13, 0x13, EW0, ELA, BOTH, NDS | ER),	/* vcvtsh2ss */
+
+	/* EVEX map 6, 66 */
+	E(6, 1, 0x13, 0x13, EW0, ELA, BOTH, BC | ER),	/* vcvtph2psx */
+	E(6, 1, 0x2c, 0x2c, EW0, ELA, BOTH, NDS | BC | ER), /* vscalefph */
+	E(6, 1, 0x2d, 0x2d, EW0, ELA, BOTH, NDS | ER),	/* vscalefsh */
+	E(6, 1, 0x42, 0x42, EW0, ELA, BOTH, BC | ER),	/* vgetexpph */
+	E(6, 1, 0x43, 0x43, EW0, ELA, BOTH, NDS | ER),	/* vgetexpsh */
+	E(6, 1, 0x4c, 0x4c, EW0, ELA, BOTH, BC),	/* vrcpph */
+	E(6, 1, 0x4d, 0x4d, EW0, ELA, BOTH, NDS),	/* vrcpsh */
+	E(6, 1, 0x4e, 0x4e, EW0, ELA, BOTH, BC),	/* vrsqrtph */
+	E(6, 1, 0x4f, 0x4f, EW0, ELA, BOTH, NDS),	/* vrsqrtsh */
+	E(6, 1, 0x96, 0x98, EW0, ELA, BOTH, NDS | BC | ER), /* vfmaddsub132ph vfmsubadd132ph vfmadd132ph */
+	E(6, 1, 0x99, 0x99, EW0, ELA, BOTH, NDS | ER),	/* vfmadd132sh */
+	E(6, 1, 0x9a, 0x9a, EW0, ELA, BOTH, NDS | BC | ER), /* vfmsub132ph */
+	E(6, 1, 0x9b, 0x9b, EW0, ELA, BOTH, NDS | ER),	/* vfmsub132sh */
+	E(6, 1, 0x9c, 0x9c, EW0, ELA, BOTH, NDS | BC | ER), /* vfnmadd132ph */
+	E(6, 1, 0x9d, 0x9d, EW0, ELA, BOTH, NDS | ER),	/* vfnmadd132sh */
+	E(6, 1, 0x9e, 0x9e, EW0, ELA, BOTH, NDS | BC | ER), /* vfnmsub132ph */
+	E(6, 1, 0x9f, 0x9f, EW0, ELA, BOTH, NDS | ER),	/* vfnmsub132sh */
+	E(6, 1, 0xa6, 0xa8, EW0, ELA, BOTH, NDS | BC | ER), /* vfmaddsub213ph vfmsubadd213ph vfmadd213ph */
+	E(6, 1, 0xa9, 0xa9, EW0, ELA, BOTH, NDS | ER),	/* vfmadd213sh */
+	E(6, 1, 0xaa, 0xaa, EW0, ELA, BOTH, NDS | BC | ER), /* vfmsub213ph */
+	E(6, 1, 0xab, 0xab, EW0, ELA, BOTH, NDS | ER),	/* vfmsub213sh */
+	E(6, 1, 0xac, 0xac, EW0, ELA, BOTH, NDS | BC | ER), /* vfnmadd213ph */
+	E(6, 1, 0xad, 0xad, EW0, ELA, BOTH, NDS | ER),	/* vfnmadd213sh */
+	E(6, 1, 0xae, 0xae, EW0, ELA, BOTH, NDS | BC | ER), /* vfnmsub213ph */
+	E(6, 1, 0xaf, 0xaf, EW0, ELA, BOTH, NDS | ER),	/* vfnmsub213sh */
+	E(6, 1, 0xb6, 0xb8, EW0, ELA, BOTH, NDS | BC | ER), /* vfmaddsub231ph vfmsubadd231ph vfmadd231ph */
+	E(6, 1, 0xb9, 0xb9, EW0, ELA, BOTH, NDS | ER),	/* vfmadd231sh */
+	E(6, 1, 0xba, 0xba, EW0, ELA, BOTH, NDS | BC | ER), /* vfmsub231ph */
+	E(6, 1, 0xbb, 0xbb, EW0, ELA, BOTH, NDS | ER),	/* vfmsub231sh */
+	E(6, 1, 0xbc, 0xbc, EW0, ELA, BOTH, NDS | BC | ER), /* vfnmadd231ph */
+	E(6, 1, 0xbd, 0xbd, EW0, ELA, BOTH, NDS | ER),	/* vfnmadd231sh */
+	E(6, 1, 0xbe, 0xbe, EW0, ELA, BOTH, NDS | BC | ER), /* vfnmsub231ph */
+	E(6, 1, 0xbf, 0xbf, EW0, ELA, BOTH, NDS | ER),	/* vfnmsub231sh */
+
+	/* EVEX map 6, F3 */
+	E(6, 2, 0x56, 0x56, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER), /* vfmaddcph */
+	E(6, 2, 0x57, 0x57, EW0, ELA, BOTH, EF_DIST | NDS | ER), /* vfmaddcsh */
+	E(6, 2, 0xd6, 0xd6, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER), /* vfmulcph */
+	E(6, 2, 0xd7, 0xd7, EW0, ELA, BOTH, EF_DIST | NDS | ER), /* vfmulcsh */
+
+	/* EVEX map 6, F2 */
+	E(6, 3, 0x56, 0x56, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER), /* vfcmaddcph */
+	E(6, 3, 0x57, 0x57, EW0, ELA, BOTH, EF_DIST | NDS | ER), /* vfcmaddcsh */
+	E(6, 3, 0xd6, 0xd6, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER), /* vfcmulcph */
+	E(6, 3, 0xd7, 0xd7, EW0, ELA, BOTH, EF_DIST | NDS | ER), /* vfcmulcsh */
+};
+
+#undef WA
+#undef L0
+#undef L1
+#undef W0
+#undef W1
+#undef W0L0
+#undef W0L1
+#undef W1L0
+#undef W1L1
+#undef BOTH
+#undef MEM
+#undef REG
+#undef RG
+#undef V
+#undef K3
+#undef K2
+#undef NDS
+#undef I8
+#undef EW0
+#undef EW1
+#undef EWIG
+#undef EL0
+#undef EL12
+#undef EL2
+#undef ELA
+#undef E
+#undef BC
+#undef ER
+#undef NOK
+#undef KREQ
+#undef NOZ
+#undef MDEST
+#undef VSIB
+#undef KD
+
+static bool evex_row_ok(const struct evex_row *r, const struct vfields *v,
+			const struct x86_insn *in)
+{
+	bool mem = in->modrm < 0xc0;
+	u8 reg = (in->modrm >> 3) & 7;
+	u16 f = r->flags;
+
+	if (!((r->wl >> v->w) & 1))
+		return false;
+	if (mem || !v->bc) {
+		if (v->l == 3 || !((r->wl >> (2 + v->l)) & 1))
+			return false;
+		if (mem && v->bc && !(f & EF_BC))
+			return false;
+	} else if (!(f & EF_ER)) {
+		return false;
+	}
+	if (!(((mem ? r->mregs : r->rregs) >> reg) & 1))
+		return false;
+	if (f & EF_VSIB) {
+		u8 index = ((in->sib >> 3) & 7) | v->x << 3 | (v->vvvv & 16);
+		u8 dest = reg | (v->r & 1) << 3 | (v->r & 2) << 3;
+
+		if (!in->has_sib || (v->vvvv & 15))
+			return false;
+		if ((f & EF_DIST) && dest == index)
+			return false;
+	} else if (!(f & EF_NDS) && v->vvvv) {
+		return false;
+	}
+	if (v->aaa ? (f & EF_NOK) : (f & EF_KREQ) != 0)
+		return false;
+	if (v->z && (!v->aaa || (f & (EF_NOZ | EF_KD)) || ((f & EF_MDEST) && mem)))
+		return false;
+	if ((f & EF_KD) && v->r)
+		return false;
+	if ((f & EF_GPR) && (v->r & 2))
+		return false;
+	if ((f & EF_DIST) && !(f & EF_VSIB)) {
+		u8 dest = reg | (v->r & 1) << 3 | (v->r & 2) << 3;
+		u8 rm = (in->modrm & 7) | v->b << 3 | v->x << 4;
+
+		if (dest == v->vvvv || (!mem && dest == rm))
+			return false;
+	}
+	return true;
+}
+
+/* 62 at d->pos: always EVEX in 64-bit mode (BOUND is gone). */
+static int decode_evex(struct dec *d, struct x86_insn *in)
+{
+	const u8 *c = d->code;
+	const struct evex_row *row = NULL;
+	struct vfields v = { 0 };
+	u8 p0, p1, p2, op;
+	int err;
+
+	if ((in->flags & (X86_F_LOCK | X86_F_OPSIZE | X86_F_REP | X86_F_REPNE)) || in->rex)
+		return X86_EINVALID;
+	if ((err = need(d, 4)))
+		return err;
+	p0 = c[d->pos + 1];
+	p1 = c[d->pos + 2];
+	p2 = c[d->pos + 3];
+	/* P0 bit 3 is reserved; P1 bit 2 clear would be MVEX (Knights Corner) */
+	if ((p0 & 0x08) || !(p1 & 0x04))
+		return X86_EINVALID;
+	v.map = p0 & 7;
+	if (v.map == 0 || v.map == 4 || v.map == 7)
+		return X86_EINVALID;
+	v.r = (u8)((p0 & 0x80 ? 0 : 1) | (p0 & 0x10 ? 0 : 2));
+	v.x = !(p0 & 0x40);
+	v.b = !(p0 & 0x20);
+	v.w = p1 >> 7;
+	v.vvvv = (u8)(((~p1 >> 3) & 15) | (p2 & 0x08 ? 0 : 16));
+	v.pp = p1 & 3;
+	v.z = p2 >> 7;
+	v.l = (p2 >> 5) & 3;
+	v.bc = (p2 >> 4) & 1;
+	v.aaa = p2 & 7;
+	d->pos += 4;
+
+	in->encoding = X86_ENC_EVEX;
+	in->map = v.map <= 3 ? v.map : X86_MAP_EVEX5 + v.map - 5;
+	in->vex_size = 4;
+	in->vex_pp = v.pp;
+	in->vex_l = v.l;
+	in->vex_vvvv = v.vvvv;
+	in->evex_aaa = v.aaa;
+	in->evex_z = v.z;
+	in->evex_b = v.bc;
+	in->rex_bits = v.w << 3 | (v.r & 1) << 2 | v.x << 1 | v.b;
+	in->opsize = v.w ? 8 : 4;
+
+	if ((err = need(d, 1)))
+		return err;
+	in->opcode_offset = d->pos;
+	op = c[d->pos++];
+	in->opcode[0] = op;
+	in->opcode_len = 1;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(evex_rows); i++) {
+		const struct evex_row *r = &evex_rows[i];
+		if (r->mpp == (v.map << 2 | v.pp) && op >= r->lo && op <= r->hi) {
+			row = r;
+			break;
+		}
+	}
+	if (!row)
+		return X86_EINVALID;
+	if ((err = read_modrm(d, in, false)))
+		return err;
+	if ((err = read_imm(d, in, row->flags & EF_IMM8 ? 1 : 0)))
+		return err;
+	for (; row < evex_rows + ARRAY_SIZE(evex_rows); row++)
+		if (row->mpp == (v.map << 2 | v.pp) && op >= row->lo && op <= row->hi &&
+		    evex_row_ok(row, &v, in)) {
+			in->len = d->pos;
+			return d->pos;
+		}
+	return X86_EINVALID;
+}
+
+/* C4, C5 (VEX), 8F (XOP) or 62 (EVEX) at d->pos. */
 static int decode_vex(struct dec *d, struct x86_insn *in)
 {
 	const u8 *c = d->code;
@@ -1051,11 +1679,11 @@ static int decode_vex(struct dec *d, struct x86_insn *in)
 	in->vex_offset = d->pos;
 	if (p == 0x62)
 		return decode_evex(d, in);
-	if ((err = need(d, size)))
-		return err;
 	/* No 66, F2, F3, LOCK or REX before these. */
 	if ((in->flags & (X86_F_LOCK | X86_F_OPSIZE | X86_F_REP | X86_F_REPNE)) || in->rex)
 		return X86_EINVALID;
+	if ((err = need(d, size)))
+		return err;
 	v.r = !(c[d->pos + 1] & 0x80);
 	if (p == 0xc5) {
 		v.map = 1;
@@ -1135,7 +1763,6 @@ static unsigned imm_bytes(u16 desc, const struct x86_insn *in)
 			return 0;
 		return in->opcode[0] == 0xf6 ? 1 : o16 && !w ? 2 : 4;
 	case I_BB: return 2;
-	case I_D: return 4;
 	}
 	return 0;
 }
@@ -1258,602 +1885,6 @@ opcode:
 	classify_legacy(in, map, op, mp);
 	in->len = d.pos;
 	return d.pos;
-}
-
-/* ------------------------------------------------------------------ */
-/* EVEX                                                                 */
-/* ------------------------------------------------------------------ */
-
-/*
- * As vex_rows, for EVEX maps 1-3 (0F, 0F38, 0F3A) and 5-6 (FP16).  L'L
- * is the vector length (0-2) unless EVEX.b is set on a register form,
- * where it is the rounding control (ER) or ignored (SAE).
- */
-struct evex_row {
-	u8 mpp;		/* map << 2 | pp */
-	u8 lo, hi;
-	u8 wl;		/* bit 0 W0, bit 1 W1, bits 2-4 L'L 0, 1, 2 allowed */
-	u8 mregs;
-	u8 rregs;
-	u16 flags;
-};
-
-#define EF_NDS VF_NDS	/* vvvv:V' name a register (else all zero) */
-#define EF_IMM8 VF_IMM8
-#define EF_BC 0x004	/* EVEX.b with memory: embedded broadcast */
-#define EF_ER 0x008	/* EVEX.b with registers: rounding control or SAE */
-#define EF_NOK 0x010	/* no opmask */
-#define EF_KREQ 0x020	/* opmask k1-k7 required (gathers, scatters) */
-#define EF_NOZ 0x040	/* no zeroing-masking */
-#define EF_MDEST 0x080	/* no zeroing-masking with a memory operand
-			 * (it is the destination) */
-#define EF_VSIB 0x100	/* SIB index is a vector register (V' extends it) */
-#define EF_KD 0x200	/* ModRM.reg names k0-k7: R and R' clear, no
-			 * zeroing */
-#define EF_DIST 0x400	/* destination differs from the other registers */
-#define EF_GPR 0x800	/* ModRM.reg names a general register: R' clear */
-
-#define EW0 0x01
-#define EW1 0x02
-#define EWIG 0x03
-#define EL0 0x04
-#define EL12 0x18
-#define EL2 0x10
-#define ELA 0x1c
-#define E(m, pp, lo, hi, w, ll, regs, fl) { (m) << 2 | (pp), lo, hi, (w) | (ll), regs, fl }
-#define BC EF_BC
-#define ER EF_ER
-#define NOK EF_NOK
-#define KREQ EF_KREQ
-#define NOZ EF_NOZ
-#define MDEST EF_MDEST
-#define VSIB EF_VSIB
-#define KD EF_KD
-
-static const struct evex_row evex_rows[] = {
-	E(1, 0, 0x10, 0x10, EW0, ELA, BOTH, 0),	/* vmovups */
-	E(1, 0, 0x11, 0x11, EW0, ELA, BOTH, MDEST),	/* vmovups */
-	E(1, 0, 0x12, 0x12, EW0, EL0, BOTH, NDS | NOK),	/* vmovlpsvmovhlps */
-	E(1, 0, 0x13, 0x13, EW0, EL0, MEM, NOK),	/* vmovlps */
-	E(1, 0, 0x14, 0x15, EW0, ELA, BOTH, NDS | BC),	/* vunpcklps vunpckhps */
-	E(1, 0, 0x16, 0x16, EW0, EL0, BOTH, NDS | NOK),	/* vmovhpsvmovlhps */
-	E(1, 0, 0x17, 0x17, EW0, EL0, MEM, NOK),	/* vmovhps */
-	E(1, 0, 0x28, 0x28, EW0, ELA, BOTH, 0),	/* vmovaps */
-	E(1, 0, 0x29, 0x29, EW0, ELA, BOTH, MDEST),	/* vmovaps */
-	E(1, 0, 0x2b, 0x2b, EW0, ELA, MEM, NOK),	/* vmovntps */
-	E(1, 0, 0x2e, 0x2f, EW0, ELA, BOTH, ER | NOK),	/* vucomiss vcomiss */
-	E(1, 0, 0x51, 0x51, EW0, ELA, BOTH, BC | ER),	/* vsqrtps */
-	E(1, 0, 0x54, 0x57, EW0, ELA, BOTH, NDS | BC),	/* vandps vandnps vorps vxorps */
-	E(1, 0, 0x58, 0x59, EW0, ELA, BOTH, NDS | BC | ER),	/* vaddps vmulps */
-	E(1, 0, 0x5a, 0x5a, EW0, ELA, BOTH, BC | ER),	/* vcvtps2pd */
-	E(1, 0, 0x5b, 0x5b, EWIG, ELA, BOTH, BC | ER),	/* vcvtdq2ps/vcvtqq2ps */
-	E(1, 0, 0x5c, 0x5f, EW0, ELA, BOTH, NDS | BC | ER),	/* vsubps vminps vdivps vmaxps */
-	E(1, 0, 0x78, 0x79, EWIG, ELA, BOTH, BC | ER),	/* vcvttps2udq/vcvttpd2udq vcvtps2udq/vcvtpd2udq */
-	E(1, 0, 0xc2, 0xc2, EW0, ELA, BOTH, NDS | BC | ER | KD | I8),	/* vcmpps */
-	E(1, 0, 0xc6, 0xc6, EW0, ELA, BOTH, NDS | BC | I8),	/* vshufps */
-	E(1, 1, 0x10, 0x10, EW1, ELA, BOTH, 0),	/* vmovupd */
-	E(1, 1, 0x11, 0x11, EW1, ELA, BOTH, MDEST),	/* vmovupd */
-	E(1, 1, 0x12, 0x12, EW1, EL0, MEM, NDS | NOK),	/* vmovlpd */
-	E(1, 1, 0x13, 0x13, EW1, EL0, MEM, NOK),	/* vmovlpd */
-	E(1, 1, 0x14, 0x15, EW1, ELA, BOTH, NDS | BC),	/* vunpcklpd vunpckhpd */
-	E(1, 1, 0x16, 0x16, EW1, EL0, MEM, NDS | NOK),	/* vmovhpd */
-	E(1, 1, 0x17, 0x17, EW1, EL0, MEM, NOK),	/* vmovhpd */
-	E(1, 1, 0x28, 0x28, EW1, ELA, BOTH, 0),	/* vmovapd */
-	E(1, 1, 0x29, 0x29, EW1, ELA, BOTH, MDEST),	/* vmovapd */
-	E(1, 1, 0x2b, 0x2b, EW1, ELA, MEM, NOK),	/* vmovntpd */
-	E(1, 1, 0x2e, 0x2f, EW1, ELA, BOTH, ER | NOK),	/* vucomisd vcomisd */
-	E(1, 1, 0x51, 0x51, EW1, ELA, BOTH, BC | ER),	/* vsqrtpd */
-	E(1, 1, 0x54, 0x57, EW1, ELA, BOTH, NDS | BC),	/* vandpd vandnpd vorpd vxorpd */
-	E(1, 1, 0x58, 0x59, EW1, ELA, BOTH, NDS | BC | ER),	/* vaddpd vmulpd */
-	E(1, 1, 0x5a, 0x5a, EW1, ELA, BOTH, BC | ER),	/* vcvtpd2ps */
-	E(1, 1, 0x5b, 0x5b, EW0, ELA, BOTH, BC | ER),	/* vcvtps2dq */
-	E(1, 1, 0x5c, 0x5f, EW1, ELA, BOTH, NDS | BC | ER),	/* vsubpd vminpd vdivpd vmaxpd */
-	E(1, 1, 0x60, 0x61, EWIG, ELA, BOTH, NDS),	/* vpunpcklbw/vpunpcklbw vpunpcklwd/vpunpcklwd */
-	E(1, 1, 0x62, 0x62, EW0, ELA, BOTH, NDS | BC),	/* vpunpckldq */
-	E(1, 1, 0x63, 0x63, EWIG, ELA, BOTH, NDS),	/* vpacksswb/vpacksswb */
-	E(1, 1, 0x64, 0x65, EWIG, ELA, BOTH, NDS | KD),	/* vpcmpgtb/vpcmpgtb vpcmpgtw/vpcmpgtw */
-	E(1, 1, 0x66, 0x66, EW0, ELA, BOTH, NDS | BC | KD),	/* vpcmpgtd */
-	E(1, 1, 0x67, 0x69, EWIG, ELA, BOTH, NDS),	/* vpackuswb/vpackuswb vpunpckhbw/vpunpckhbw vpunpckhwd/vpunpck */
-	E(1, 1, 0x6a, 0x6b, EW0, ELA, BOTH, NDS | BC),	/* vpunpckhdq vpackssdw */
-	E(1, 1, 0x6c, 0x6d, EW1, ELA, BOTH, NDS | BC),	/* vpunpcklqdq vpunpckhqdq */
-	E(1, 1, 0x6e, 0x6e, EWIG, EL0, BOTH, NOK),	/* vmovd/vmovq */
-	E(1, 1, 0x6f, 0x6f, EWIG, ELA, BOTH, 0),	/* vmovdqa32/vmovdqa64 */
-	E(1, 1, 0x70, 0x70, EW0, ELA, BOTH, BC | I8),	/* vpshufd */
-	E(1, 1, 0x71, 0x71, EWIG, ELA, RG(0x54, 0x54), NDS | I8),	/* vpsrlwvpsrawvpsllw/vpsrlwvpsrawvpsllw */
-	E(1, 1, 0x72, 0x72, EW0, ELA, RG(0x57, 0x57), NDS | BC | I8),	/* vprordvproldvpsrldvpsradvpslld */
-	E(1, 1, 0x72, 0x72, EW1, ELA, RG(0x13, 0x13), NDS | BC | I8),	/* vprorqvprolqvpsraq */
-	E(1, 1, 0x73, 0x73, EWIG, ELA, RG(0x88, 0x88), NDS | NOK | I8),	/* vpsrldq vpslldq */
-	E(1, 1, 0x73, 0x73, EW1, ELA, RG(0x44, 0x44), NDS | BC | I8),	/* vpsrlq vpsllq */
-	E(1, 1, 0x74, 0x75, EWIG, ELA, BOTH, NDS | KD),	/* vpcmpeqb/vpcmpeqb vpcmpeqw/vpcmpeqw */
-	E(1, 1, 0x76, 0x76, EW0, ELA, BOTH, NDS | BC | KD),	/* vpcmpeqd */
-	E(1, 1, 0x78, 0x7b, EWIG, ELA, BOTH, BC | ER),	/* vcvttps2uqq/vcvttpd2uqq vcvtps2uqq/vcvtpd2uqq vcvttps2qq/vcv */
-	E(1, 1, 0x7e, 0x7e, EWIG, EL0, BOTH, NOK),	/* vmovd/vmovq */
-	E(1, 1, 0x7f, 0x7f, EWIG, ELA, BOTH, MDEST),	/* vmovdqa32/vmovdqa64 */
-	E(1, 1, 0xc2, 0xc2, EW1, ELA, BOTH, NDS | BC | ER | KD | I8),	/* vcmppd */
-	E(1, 1, 0xc4, 0xc4, EWIG, EL0, BOTH, NDS | NOK | I8),	/* vpinsrw/vpinsrw */
-	E(1, 1, 0xc5, 0xc5, EWIG, EL0, REG, NOK | EF_GPR | I8),	/* vpextrw/vpextrw */
-	E(1, 1, 0xc6, 0xc6, EW1, ELA, BOTH, NDS | BC | I8),	/* vshufpd */
-	E(1, 1, 0xd1, 0xd1, EWIG, ELA, BOTH, NDS),	/* vpsrlw/vpsrlw */
-	E(1, 1, 0xd2, 0xd2, EW0, ELA, BOTH, NDS),	/* vpsrld */
-	E(1, 1, 0xd3, 0xd3, EW1, ELA, BOTH, NDS),	/* vpsrlq */
-	E(1, 1, 0xd4, 0xd4, EW1, ELA, BOTH, NDS | BC),	/* vpaddq */
-	E(1, 1, 0xd5, 0xd5, EWIG, ELA, BOTH, NDS),	/* vpmullw/vpmullw */
-	E(1, 1, 0xd6, 0xd6, EW1, EL0, BOTH, NOK),	/* vmovq */
-	E(1, 1, 0xd8, 0xda, EWIG, ELA, BOTH, NDS),	/* vpsubusb/vpsubusb vpsubusw/vpsubusw vpminub/vpminub */
-	E(1, 1, 0xdb, 0xdb, EWIG, ELA, BOTH, NDS | BC),	/* vpandd/vpandq */
-	E(1, 1, 0xdc, 0xde, EWIG, ELA, BOTH, NDS),	/* vpaddusb/vpaddusb vpaddusw/vpaddusw vpmaxub/vpmaxub */
-	E(1, 1, 0xdf, 0xdf, EWIG, ELA, BOTH, NDS | BC),	/* vpandnd/vpandnq */
-	E(1, 1, 0xe0, 0xe5, EWIG, ELA, BOTH, NDS),	/* vpavgb/vpavgb vpsraw/vpsraw vpsrad/vpsraq vpavgw/vpavgw vpmu */
-	E(1, 1, 0xe6, 0xe6, EW1, ELA, BOTH, BC | ER),	/* vcvttpd2dq */
-	E(1, 1, 0xe7, 0xe7, EW0, ELA, MEM, NOK),	/* vmovntdq */
-	E(1, 1, 0xe8, 0xea, EWIG, ELA, BOTH, NDS),	/* vpsubsb/vpsubsb vpsubsw/vpsubsw vpminsw/vpminsw */
-	E(1, 1, 0xeb, 0xeb, EWIG, ELA, BOTH, NDS | BC),	/* vpord/vporq */
-	E(1, 1, 0xec, 0xee, EWIG, ELA, BOTH, NDS),	/* vpaddsb/vpaddsb vpaddsw/vpaddsw vpmaxsw/vpmaxsw */
-	E(1, 1, 0xef, 0xef, EWIG, ELA, BOTH, NDS | BC),	/* vpxord/vpxorq */
-	E(1, 1, 0xf1, 0xf1, EWIG, ELA, BOTH, NDS),	/* vpsllw/vpsllw */
-	E(1, 1, 0xf2, 0xf2, EW0, ELA, BOTH, NDS),	/* vpslld */
-	E(1, 1, 0xf3, 0xf3, EW1, ELA, BOTH, NDS),	/* vpsllq */
-	E(1, 1, 0xf4, 0xf4, EW1, ELA, BOTH, NDS | BC),	/* vpmuludq */
-	E(1, 1, 0xf5, 0xf5, EWIG, ELA, BOTH, NDS),	/* vpmaddwd/vpmaddwd */
-	E(1, 1, 0xf6, 0xf6, EWIG, ELA, BOTH, NDS | NOK),	/* vpsadbw/vpsadbw */
-	E(1, 1, 0xf8, 0xf9, EWIG, ELA, BOTH, NDS),	/* vpsubb/vpsubb vpsubw/vpsubw */
-	E(1, 1, 0xfa, 0xfa, EW0, ELA, BOTH, NDS | BC),	/* vpsubd */
-	E(1, 1, 0xfb, 0xfb, EW1, ELA, BOTH, NDS | BC),	/* vpsubq */
-	E(1, 1, 0xfc, 0xfd, EWIG, ELA, BOTH, NDS),	/* vpaddb/vpaddb vpaddw/vpaddw */
-	E(1, 1, 0xfe, 0xfe, EW0, ELA, BOTH, NDS | BC),	/* vpaddd */
-	E(1, 2, 0x10, 0x10, EW0, ELA, MEM, 0),	/* vmovss */
-	E(1, 2, 0x10, 0x10, EW0, ELA, REG, NDS),	/* vmovss */
-	E(1, 2, 0x11, 0x11, EW0, ELA, MEM, MDEST),	/* vmovss */
-	E(1, 2, 0x11, 0x11, EW0, ELA, REG, NDS),	/* vmovss */
-	E(1, 2, 0x12, 0x12, EW0, ELA, BOTH, 0),	/* vmovsldup */
-	E(1, 2, 0x16, 0x16, EW0, ELA, BOTH, 0),	/* vmovshdup */
-	E(1, 2, 0x2a, 0x2a, EWIG, ELA, BOTH, NDS | ER | NOK),	/* vcvtsi2ss/vcvtsi2ss */
-	E(1, 2, 0x2c, 0x2d, EWIG, ELA, BOTH, ER | NOK | EF_GPR),	/* vcvttss2si/vcvttss2si vcvtss2si/vcvtss2si */
-	E(1, 2, 0x51, 0x51, EW0, ELA, BOTH, NDS | ER),	/* vsqrtss */
-	E(1, 2, 0x58, 0x5a, EW0, ELA, BOTH, NDS | ER),	/* vaddss vmulss vcvtss2sd */
-	E(1, 2, 0x5b, 0x5b, EW0, ELA, BOTH, BC | ER),	/* vcvttps2dq */
-	E(1, 2, 0x5c, 0x5f, EW0, ELA, BOTH, NDS | ER),	/* vsubss vminss vdivss vmaxss */
-	E(1, 2, 0x6f, 0x6f, EWIG, ELA, BOTH, 0),	/* vmovdqu32/vmovdqu64 */
-	E(1, 2, 0x70, 0x70, EWIG, ELA, BOTH, I8),	/* vpshufhw/vpshufhw */
-	E(1, 2, 0x78, 0x79, EWIG, ELA, BOTH, ER | NOK | EF_GPR),	/* vcvttss2usi/vcvttss2usi vcvtss2usi/vcvtss2usi */
-	E(1, 2, 0x7a, 0x7a, EWIG, ELA, BOTH, BC | ER),	/* vcvtudq2pd/vcvtuqq2pd */
-	E(1, 2, 0x7b, 0x7b, EWIG, ELA, BOTH, NDS | ER | NOK),	/* vcvtusi2ss/vcvtusi2ss */
-	E(1, 2, 0x7e, 0x7e, EW1, EL0, BOTH, NOK),	/* vmovq */
-	E(1, 2, 0x7f, 0x7f, EWIG, ELA, BOTH, MDEST),	/* vmovdqu32/vmovdqu64 */
-	E(1, 2, 0xc2, 0xc2, EW0, ELA, BOTH, NDS | ER | KD | I8),	/* vcmpss */
-	E(1, 2, 0xe6, 0xe6, EWIG, ELA, BOTH, BC | ER),	/* vcvtdq2pd/vcvtqq2pd */
-	E(1, 3, 0x10, 0x10, EW1, ELA, MEM, 0),	/* vmovsd */
-	E(1, 3, 0x10, 0x10, EW1, ELA, REG, NDS),	/* vmovsd */
-	E(1, 3, 0x11, 0x11, EW1, ELA, MEM, MDEST),	/* vmovsd */
-	E(1, 3, 0x11, 0x11, EW1, ELA, REG, NDS),	/* vmovsd */
-	E(1, 3, 0x12, 0x12, EW1, ELA, BOTH, 0),	/* vmovddup */
-	E(1, 3, 0x2a, 0x2a, EWIG, ELA, BOTH, NDS | ER | NOK),	/* vcvtsi2sd/vcvtsi2sd */
-	E(1, 3, 0x2c, 0x2d, EWIG, ELA, BOTH, ER | NOK | EF_GPR),	/* vcvttsd2si/vcvttsd2si vcvtsd2si/vcvtsd2si */
-	E(1, 3, 0x51, 0x51, EW1, ELA, BOTH, NDS | ER),	/* vsqrtsd */
-	E(1, 3, 0x58, 0x5a, EW1, ELA, BOTH, NDS | ER),	/* vaddsd vmulsd vcvtsd2ss */
-	E(1, 3, 0x5c, 0x5f, EW1, ELA, BOTH, NDS | ER),	/* vsubsd vminsd vdivsd vmaxsd */
-	E(1, 3, 0x6f, 0x6f, EWIG, ELA, BOTH, 0),	/* vmovdqu8/vmovdqu16 */
-	E(1, 3, 0x70, 0x70, EWIG, ELA, BOTH, I8),	/* vpshuflw/vpshuflw */
-	E(1, 3, 0x78, 0x79, EWIG, ELA, BOTH, ER | NOK | EF_GPR),	/* vcvttsd2usi/vcvttsd2usi vcvtsd2usi/vcvtsd2usi */
-	E(1, 3, 0x7a, 0x7a, EWIG, ELA, BOTH, BC | ER),	/* vcvtudq2ps/vcvtuqq2ps */
-	E(1, 3, 0x7b, 0x7b, EWIG, ELA, BOTH, NDS | ER | NOK),	/* vcvtusi2sd/vcvtusi2sd */
-	E(1, 3, 0x7f, 0x7f, EWIG, ELA, BOTH, MDEST),	/* vmovdqu8/vmovdqu16 */
-	E(1, 3, 0xc2, 0xc2, EW1, ELA, BOTH, NDS | ER | KD | I8),	/* vcmpsd */
-	E(1, 3, 0xe6, 0xe6, EW1, ELA, BOTH, BC | ER),	/* vcvtpd2dq */
-	E(2, 1, 0x00, 0x00, EWIG, ELA, BOTH, NDS),	/* vpshufb/vpshufb */
-	E(2, 1, 0x04, 0x04, EWIG, ELA, BOTH, NDS),	/* vpmaddubsw/vpmaddubsw */
-	E(2, 1, 0x0b, 0x0b, EWIG, ELA, BOTH, NDS),	/* vpmulhrsw/vpmulhrsw */
-	E(2, 1, 0x0c, 0x0c, EW0, ELA, BOTH, NDS | BC),	/* vpermilps */
-	E(2, 1, 0x0d, 0x0d, EW1, ELA, BOTH, NDS | BC),	/* vpermilpd */
-	E(2, 1, 0x10, 0x12, EW1, ELA, BOTH, NDS),	/* vpsrlvw vpsravw vpsllvw */
-	E(2, 1, 0x13, 0x13, EW0, ELA, BOTH, ER),	/* vcvtph2ps */
-	E(2, 1, 0x14, 0x15, EWIG, ELA, BOTH, NDS | BC),	/* vprorvd/vprorvq vprolvd/vprolvq */
-	E(2, 1, 0x16, 0x16, EWIG, EL12, BOTH, NDS | BC),	/* vpermps/vpermpd */
-	E(2, 1, 0x18, 0x18, EW0, ELA, BOTH, 0),	/* vbroadcastss */
-	E(2, 1, 0x19, 0x19, EWIG, EL12, BOTH, 0),	/* vbroadcastf32x2/vbroadcastsd */
-	E(2, 1, 0x1a, 0x1a, EWIG, EL12, MEM, 0),	/* vbroadcastf32x4/vbroadcastf64x2 */
-	E(2, 1, 0x1b, 0x1b, EWIG, EL2, MEM, 0),	/* vbroadcastf32x8/vbroadcastf64x4 */
-	E(2, 1, 0x1c, 0x1d, EWIG, ELA, BOTH, 0),	/* vpabsb/vpabsb vpabsw/vpabsw */
-	E(2, 1, 0x1e, 0x1e, EW0, ELA, BOTH, BC),	/* vpabsd */
-	E(2, 1, 0x1f, 0x1f, EW1, ELA, BOTH, BC),	/* vpabsq */
-	E(2, 1, 0x20, 0x24, EWIG, ELA, BOTH, 0),	/* vpmovsxbw/vpmovsxbw vpmovsxbd/vpmovsxbd vpmovsxbq/vpmovsxbq  */
-	E(2, 1, 0x25, 0x25, EW0, ELA, BOTH, 0),	/* vpmovsxdq */
-	E(2, 1, 0x26, 0x26, EWIG, ELA, BOTH, NDS | KD),	/* vptestmb/vptestmw */
-	E(2, 1, 0x27, 0x27, EWIG, ELA, BOTH, NDS | BC | KD),	/* vptestmd/vptestmq */
-	E(2, 1, 0x28, 0x28, EW1, ELA, BOTH, NDS | BC),	/* vpmuldq */
-	E(2, 1, 0x29, 0x29, EW1, ELA, BOTH, NDS | BC | KD),	/* vpcmpeqq */
-	E(2, 1, 0x2a, 0x2a, EW0, ELA, MEM, NOK),	/* vmovntdqa */
-	E(2, 1, 0x2b, 0x2b, EW0, ELA, BOTH, NDS | BC),	/* vpackusdw */
-	E(2, 1, 0x2c, 0x2c, EWIG, ELA, BOTH, NDS | BC | ER),	/* vscalefps/vscalefpd */
-	E(2, 1, 0x2d, 0x2d, EWIG, ELA, BOTH, NDS | ER),	/* vscalefss/vscalefsd */
-	E(2, 1, 0x30, 0x34, EWIG, ELA, BOTH, 0),	/* vpmovzxbw/vpmovzxbw vpmovzxbd/vpmovzxbd vpmovzxbq/vpmovzxbq  */
-	E(2, 1, 0x35, 0x35, EW0, ELA, BOTH, 0),	/* vpmovzxdq */
-	E(2, 1, 0x36, 0x36, EWIG, EL12, BOTH, NDS | BC),	/* vpermd/vpermq */
-	E(2, 1, 0x37, 0x37, EW1, ELA, BOTH, NDS | BC | KD),	/* vpcmpgtq */
-	E(2, 1, 0x38, 0x38, EWIG, ELA, BOTH, NDS),	/* vpminsb/vpminsb */
-	E(2, 1, 0x39, 0x39, EWIG, ELA, BOTH, NDS | BC),	/* vpminsd/vpminsq */
-	E(2, 1, 0x3a, 0x3a, EWIG, ELA, BOTH, NDS),	/* vpminuw/vpminuw */
-	E(2, 1, 0x3b, 0x3b, EWIG, ELA, BOTH, NDS | BC),	/* vpminud/vpminuq */
-	E(2, 1, 0x3c, 0x3c, EWIG, ELA, BOTH, NDS),	/* vpmaxsb/vpmaxsb */
-	E(2, 1, 0x3d, 0x3d, EWIG, ELA, BOTH, NDS | BC),	/* vpmaxsd/vpmaxsq */
-	E(2, 1, 0x3e, 0x3e, EWIG, ELA, BOTH, NDS),	/* vpmaxuw/vpmaxuw */
-	E(2, 1, 0x3f, 0x40, EWIG, ELA, BOTH, NDS | BC),	/* vpmaxud/vpmaxuq vpmulld/vpmullq */
-	E(2, 1, 0x42, 0x42, EWIG, ELA, BOTH, BC | ER),	/* vgetexpps/vgetexppd */
-	E(2, 1, 0x43, 0x43, EWIG, ELA, BOTH, NDS | ER),	/* vgetexpss/vgetexpsd */
-	E(2, 1, 0x44, 0x44, EWIG, ELA, BOTH, BC),	/* vplzcntd/vplzcntq */
-	E(2, 1, 0x45, 0x47, EWIG, ELA, BOTH, NDS | BC),	/* vpsrlvd/vpsrlvq vpsravd/vpsravq vpsllvd/vpsllvq */
-	E(2, 1, 0x4c, 0x4c, EWIG, ELA, BOTH, BC),	/* vrcp14ps/vrcp14pd */
-	E(2, 1, 0x4d, 0x4d, EWIG, ELA, BOTH, NDS),	/* vrcp14ss/vrcp14sd */
-	E(2, 1, 0x4e, 0x4e, EWIG, ELA, BOTH, BC),	/* vrsqrt14ps/vrsqrt14pd */
-	E(2, 1, 0x4f, 0x4f, EWIG, ELA, BOTH, NDS),	/* vrsqrt14ss/vrsqrt14sd */
-	E(2, 1, 0x50, 0x53, EW0, ELA, BOTH, NDS | BC),	/* vpdpbusd vpdpbusds vpdpwssd vpdpwssds */
-	E(2, 1, 0x54, 0x54, EWIG, ELA, BOTH, 0),	/* vpopcntb/vpopcntw */
-	E(2, 1, 0x55, 0x55, EWIG, ELA, BOTH, BC),	/* vpopcntd/vpopcntq */
-	E(2, 1, 0x58, 0x58, EW0, ELA, BOTH, 0),	/* vpbroadcastd */
-	E(2, 1, 0x59, 0x59, EWIG, ELA, BOTH, 0),	/* vbroadcasti32x2/vpbroadcastq */
-	E(2, 1, 0x5a, 0x5a, EWIG, EL12, MEM, 0),	/* vbroadcasti32x4/vbroadcasti64x2 */
-	E(2, 1, 0x5b, 0x5b, EWIG, EL2, MEM, 0),	/* vbroadcasti32x8/vbroadcasti64x4 */
-	E(2, 1, 0x62, 0x62, EWIG, ELA, BOTH, 0),	/* vpexpandb/vpexpandw */
-	E(2, 1, 0x63, 0x63, EWIG, ELA, BOTH, MDEST),	/* vpcompressb/vpcompressw */
-	E(2, 1, 0x64, 0x65, EWIG, ELA, BOTH, NDS | BC),	/* vpblendmd/vpblendmq vblendmps/vblendmpd */
-	E(2, 1, 0x66, 0x66, EWIG, ELA, BOTH, NDS),	/* vpblendmb/vpblendmw */
-	E(2, 1, 0x70, 0x70, EW1, ELA, BOTH, NDS),	/* vpshldvw */
-	E(2, 1, 0x71, 0x71, EWIG, ELA, BOTH, NDS | BC),	/* vpshldvd/vpshldvq */
-	E(2, 1, 0x72, 0x72, EW1, ELA, BOTH, NDS),	/* vpshrdvw */
-	E(2, 1, 0x73, 0x73, EWIG, ELA, BOTH, NDS | BC),	/* vpshrdvd/vpshrdvq */
-	E(2, 1, 0x75, 0x75, EWIG, ELA, BOTH, NDS),	/* vpermi2b/vpermi2w */
-	E(2, 1, 0x76, 0x77, EWIG, ELA, BOTH, NDS | BC),	/* vpermi2d/vpermi2q vpermi2ps/vpermi2pd */
-	E(2, 1, 0x78, 0x79, EW0, ELA, BOTH, 0),	/* vpbroadcastb vpbroadcastw */
-	E(2, 1, 0x7a, 0x7b, EW0, ELA, REG, 0),	/* vpbroadcastb vpbroadcastw */
-	E(2, 1, 0x7c, 0x7c, EWIG, ELA, REG, 0),	/* vpbroadcastd/vpbroadcastq */
-	E(2, 1, 0x7d, 0x7d, EWIG, ELA, BOTH, NDS),	/* vpermt2b/vpermt2w */
-	E(2, 1, 0x7e, 0x7f, EWIG, ELA, BOTH, NDS | BC),	/* vpermt2d/vpermt2q vpermt2ps/vpermt2pd */
-	E(2, 1, 0x83, 0x83, EW1, ELA, BOTH, NDS | BC),	/* vpmultishiftqb */
-	E(2, 1, 0x88, 0x89, EWIG, ELA, BOTH, 0),	/* vexpandps/vexpandpd vpexpandd/vpexpandq */
-	E(2, 1, 0x8a, 0x8b, EWIG, ELA, BOTH, MDEST),	/* vcompressps/vcompresspd vpcompressd/vpcompressq */
-	E(2, 1, 0x8d, 0x8d, EWIG, ELA, BOTH, NDS),	/* vpermb/vpermw */
-	E(2, 1, 0x8f, 0x8f, EW0, ELA, BOTH, NDS | KD),	/* vpshufbitqmb */
-	E(2, 1, 0x90, 0x93, EWIG, ELA, MEM, KREQ | NOZ | VSIB | EF_DIST),	/* vpgatherdd/vpgatherdq vpgatherqd/vpgatherqq vgatherdps/vgath */
-	E(2, 1, 0x96, 0x98, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfmaddsub132ps/vfmaddsub132pd vfmsubadd132ps/vfmsubadd132pd  */
-	E(2, 1, 0x99, 0x99, EWIG, ELA, BOTH, NDS | ER),	/* vfmadd132ss/vfmadd132sd */
-	E(2, 1, 0x9a, 0x9a, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfmsub132ps/vfmsub132pd */
-	E(2, 1, 0x9b, 0x9b, EWIG, ELA, BOTH, NDS | ER),	/* vfmsub132ss/vfmsub132sd */
-	E(2, 1, 0x9c, 0x9c, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfnmadd132ps/vfnmadd132pd */
-	E(2, 1, 0x9d, 0x9d, EWIG, ELA, BOTH, NDS | ER),	/* vfnmadd132ss/vfnmadd132sd */
-	E(2, 1, 0x9e, 0x9e, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfnmsub132ps/vfnmsub132pd */
-	E(2, 1, 0x9f, 0x9f, EWIG, ELA, BOTH, NDS | ER),	/* vfnmsub132ss/vfnmsub132sd */
-	E(2, 1, 0xa0, 0xa3, EWIG, ELA, MEM, KREQ | NOZ | VSIB),	/* vpscatterdd/vpscatterdq vpscatterqd/vpscatterqq vscatterdps/ */
-	E(2, 1, 0xa6, 0xa8, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfmaddsub213ps/vfmaddsub213pd vfmsubadd213ps/vfmsubadd213pd  */
-	E(2, 1, 0xa9, 0xa9, EWIG, ELA, BOTH, NDS | ER),	/* vfmadd213ss/vfmadd213sd */
-	E(2, 1, 0xaa, 0xaa, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfmsub213ps/vfmsub213pd */
-	E(2, 1, 0xab, 0xab, EWIG, ELA, BOTH, NDS | ER),	/* vfmsub213ss/vfmsub213sd */
-	E(2, 1, 0xac, 0xac, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfnmadd213ps/vfnmadd213pd */
-	E(2, 1, 0xad, 0xad, EWIG, ELA, BOTH, NDS | ER),	/* vfnmadd213ss/vfnmadd213sd */
-	E(2, 1, 0xae, 0xae, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfnmsub213ps/vfnmsub213pd */
-	E(2, 1, 0xaf, 0xaf, EWIG, ELA, BOTH, NDS | ER),	/* vfnmsub213ss/vfnmsub213sd */
-	E(2, 1, 0xb4, 0xb5, EW1, ELA, BOTH, NDS | BC),	/* vpmadd52luq vpmadd52huq */
-	E(2, 1, 0xb6, 0xb8, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfmaddsub231ps/vfmaddsub231pd vfmsubadd231ps/vfmsubadd231pd  */
-	E(2, 1, 0xb9, 0xb9, EWIG, ELA, BOTH, NDS | ER),	/* vfmadd231ss/vfmadd231sd */
-	E(2, 1, 0xba, 0xba, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfmsub231ps/vfmsub231pd */
-	E(2, 1, 0xbb, 0xbb, EWIG, ELA, BOTH, NDS | ER),	/* vfmsub231ss/vfmsub231sd */
-	E(2, 1, 0xbc, 0xbc, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfnmadd231ps/vfnmadd231pd */
-	E(2, 1, 0xbd, 0xbd, EWIG, ELA, BOTH, NDS | ER),	/* vfnmadd231ss/vfnmadd231sd */
-	E(2, 1, 0xbe, 0xbe, EWIG, ELA, BOTH, NDS | BC | ER),	/* vfnmsub231ps/vfnmsub231pd */
-	E(2, 1, 0xbf, 0xbf, EWIG, ELA, BOTH, NDS | ER),	/* vfnmsub231ss/vfnmsub231sd */
-	E(2, 1, 0xc4, 0xc4, EWIG, ELA, BOTH, BC),	/* vpconflictd/vpconflictq */
-	E(2, 1, 0xc6, 0xc7, EWIG, EL2, RG(0x66, 0x00), KREQ | NOZ | VSIB),	/* vgatherpf0dpsvgatherpf1dpsvscatterpf0dpsvscatterpf1dps/vgath */
-	E(2, 1, 0xc8, 0xc8, EWIG, EL2, BOTH, BC | ER),	/* vexp2ps/vexp2pd */
-	E(2, 1, 0xca, 0xca, EWIG, EL2, BOTH, BC | ER),	/* vrcp28ps/vrcp28pd */
-	E(2, 1, 0xcb, 0xcb, EWIG, ELA, BOTH, NDS | ER),	/* vrcp28ss/vrcp28sd */
-	E(2, 1, 0xcc, 0xcc, EWIG, EL2, BOTH, BC | ER),	/* vrsqrt28ps/vrsqrt28pd */
-	E(2, 1, 0xcd, 0xcd, EWIG, ELA, BOTH, NDS | ER),	/* vrsqrt28ss/vrsqrt28sd */
-	E(2, 1, 0xcf, 0xcf, EW0, ELA, BOTH, NDS),	/* vgf2p8mulb */
-	E(2, 1, 0xdc, 0xdf, EWIG, ELA, BOTH, NDS | NOK),	/* vaesenc/vaesenc vaesenclast/vaesenclast vaesdec/vaesdec vaes */
-	E(2, 2, 0x10, 0x15, EW0, ELA, BOTH, MDEST),	/* vpmovuswb vpmovusdb vpmovusqb vpmovusdw vpmovusqw vpmovusqd */
-	E(2, 2, 0x20, 0x25, EW0, ELA, BOTH, MDEST),	/* vpmovswb vpmovsdb vpmovsqb vpmovsdw vpmovsqw vpmovsqd */
-	E(2, 2, 0x26, 0x26, EWIG, ELA, BOTH, NDS | KD),	/* vptestnmb/vptestnmw */
-	E(2, 2, 0x27, 0x27, EWIG, ELA, BOTH, NDS | BC | KD),	/* vptestnmd/vptestnmq */
-	E(2, 2, 0x28, 0x28, EWIG, ELA, REG, NOK),	/* vpmovm2b/w/d/q */
-	E(2, 2, 0x29, 0x29, EWIG, ELA, REG, NOK | KD),	/* vpmov[bwdq]2m */
-	E(2, 2, 0x2a, 0x2a, EW1, ELA, REG, NOK),	/* vpbroadcastmb2q */
-	E(2, 2, 0x30, 0x35, EW0, ELA, BOTH, MDEST),	/* vpmovwb vpmovdb vpmovqb vpmovdw vpmovqw vpmovqd */
-	E(2, 2, 0x38, 0x38, EWIG, ELA, REG, NOK),	/* vpmovm2b/w/d/q */
-	E(2, 2, 0x39, 0x39, EWIG, ELA, REG, NOK | KD),	/* vpmov[bwdq]2m */
-	E(2, 2, 0x3a, 0x3a, EW0, ELA, REG, NOK),	/* vpbroadcastmw2d */
-	E(2, 2, 0x52, 0x52, EW0, ELA, BOTH, NDS | BC),	/* vdpbf16ps */
-	E(2, 2, 0x72, 0x72, EW0, ELA, BOTH, BC),	/* vcvtneps2bf16 */
-	E(2, 3, 0x52, 0x53, EW0, EL2, MEM, NDS),	/* vp4dpwssd vp4dpwssds */
-	E(2, 3, 0x68, 0x68, EWIG, ELA, BOTH, NDS | BC | NOK | KD),	/* vp2intersectd/vp2intersectq */
-	E(2, 3, 0x72, 0x72, EW0, ELA, BOTH, NDS | BC),	/* vcvtne2ps2bf16 */
-	E(2, 3, 0x9a, 0x9a, EW0, EL2, MEM, NDS),	/* v4fmaddps */
-	E(2, 3, 0x9b, 0x9b, EW0, ELA, MEM, NDS),	/* v4fmaddss */
-	E(2, 3, 0xaa, 0xaa, EW0, EL2, MEM, NDS),	/* v4fnmaddps */
-	E(2, 3, 0xab, 0xab, EW0, ELA, MEM, NDS),	/* v4fnmaddss */
-	E(3, 0, 0x08, 0x08, EW0, ELA, BOTH, BC | ER | I8),	/* vrndscaleph */
-	E(3, 0, 0x0a, 0x0a, EW0, ELA, BOTH, NDS | ER | I8),	/* vrndscalesh */
-	E(3, 0, 0x26, 0x26, EW0, ELA, BOTH, BC | ER | I8),	/* vgetmantph */
-	E(3, 0, 0x27, 0x27, EW0, ELA, BOTH, NDS | ER | I8),	/* vgetmantsh */
-	E(3, 0, 0x56, 0x56, EW0, ELA, BOTH, BC | ER | I8),	/* vreduceph */
-	E(3, 0, 0x57, 0x57, EW0, ELA, BOTH, NDS | ER | I8),	/* vreducesh */
-	E(3, 0, 0x66, 0x66, EW0, ELA, BOTH, BC | KD | I8),	/* vfpclassph */
-	E(3, 0, 0x67, 0x67, EW0, ELA, BOTH, KD | I8),	/* vfpclasssh */
-	E(3, 0, 0xc2, 0xc2, EW0, ELA, BOTH, NDS | BC | ER | KD | I8),	/* vcmpph */
-	E(3, 1, 0x00, 0x01, EW1, EL12, BOTH, BC | I8),	/* vpermq vpermpd */
-	E(3, 1, 0x03, 0x03, EWIG, ELA, BOTH, NDS | BC | I8),	/* valignd/valignq */
-	E(3, 1, 0x04, 0x04, EW0, ELA, BOTH, BC | I8),	/* vpermilps */
-	E(3, 1, 0x05, 0x05, EW1, ELA, BOTH, BC | I8),	/* vpermilpd */
-	E(3, 1, 0x08, 0x08, EW0, ELA, BOTH, BC | ER | I8),	/* vrndscaleps */
-	E(3, 1, 0x09, 0x09, EW1, ELA, BOTH, BC | ER | I8),	/* vrndscalepd */
-	E(3, 1, 0x0a, 0x0a, EW0, ELA, BOTH, NDS | ER | I8),	/* vrndscaless */
-	E(3, 1, 0x0b, 0x0b, EW1, ELA, BOTH, NDS | ER | I8),	/* vrndscalesd */
-	E(3, 1, 0x0f, 0x0f, EWIG, ELA, BOTH, NDS | I8),	/* vpalignr/vpalignr */
-	E(3, 1, 0x14, 0x17, EWIG, EL0, BOTH, NOK | I8),	/* vpextrb/vpextrb vpextrw/vpextrw vpextrd/vpextrq vextractps/v */
-	E(3, 1, 0x18, 0x18, EWIG, EL12, BOTH, NDS | I8),	/* vinsertf32x4/vinsertf64x2 */
-	E(3, 1, 0x19, 0x19, EWIG, EL12, BOTH, MDEST | I8),	/* vextractf32x4/vextractf64x2 */
-	E(3, 1, 0x1a, 0x1a, EWIG, EL2, BOTH, NDS | I8),	/* vinsertf32x8/vinsertf64x4 */
-	E(3, 1, 0x1b, 0x1b, EWIG, EL2, BOTH, MDEST | I8),	/* vextractf32x8/vextractf64x4 */
-	E(3, 1, 0x1d, 0x1d, EW0, ELA, BOTH, ER | MDEST | I8),	/* vcvtps2ph */
-	E(3, 1, 0x1e, 0x1f, EWIG, ELA, BOTH, NDS | BC | KD | I8),	/* vpcmpud/vpcmpuq vpcmpd/vpcmpq */
-	E(3, 1, 0x20, 0x20, EWIG, EL0, BOTH, NDS | NOK | I8),	/* vpinsrb/vpinsrb */
-	E(3, 1, 0x21, 0x21, EW0, EL0, BOTH, NDS | NOK | I8),	/* vinsertps */
-	E(3, 1, 0x22, 0x22, EWIG, EL0, BOTH, NDS | NOK | I8),	/* vpinsrd/vpinsrq */
-	E(3, 1, 0x23, 0x23, EWIG, EL12, BOTH, NDS | BC | I8),	/* vshuff32x4/vshuff64x2 */
-	E(3, 1, 0x25, 0x25, EWIG, ELA, BOTH, NDS | BC | I8),	/* vpternlogd/vpternlogq */
-	E(3, 1, 0x26, 0x26, EWIG, ELA, BOTH, BC | ER | I8),	/* vgetmantps/vgetmantpd */
-	E(3, 1, 0x27, 0x27, EWIG, ELA, BOTH, NDS | ER | I8),	/* vgetmantss/vgetmantsd */
-	E(3, 1, 0x38, 0x38, EWIG, EL12, BOTH, NDS | I8),	/* vinserti32x4/vinserti64x2 */
-	E(3, 1, 0x39, 0x39, EWIG, EL12, BOTH, MDEST | I8),	/* vextracti32x4/vextracti64x2 */
-	E(3, 1, 0x3a, 0x3a, EWIG, EL2, BOTH, NDS | I8),	/* vinserti32x8/vinserti64x4 */
-	E(3, 1, 0x3b, 0x3b, EWIG, EL2, BOTH, MDEST | I8),	/* vextracti32x8/vextracti64x4 */
-	E(3, 1, 0x3e, 0x3f, EWIG, ELA, BOTH, NDS | KD | I8),	/* vpcmpub/vpcmpuw vpcmpb/vpcmpw */
-	E(3, 1, 0x42, 0x42, EW0, ELA, BOTH, NDS | I8),	/* vdbpsadbw */
-	E(3, 1, 0x43, 0x43, EWIG, EL12, BOTH, NDS | BC | I8),	/* vshufi32x4/vshufi64x2 */
-	E(3, 1, 0x44, 0x44, EWIG, ELA, BOTH, NDS | NOK | I8),	/* vpclmulqdq/vpclmulqdq */
-	E(3, 1, 0x50, 0x50, EWIG, ELA, BOTH, NDS | BC | ER | I8),	/* vrangeps/vrangepd */
-	E(3, 1, 0x51, 0x51, EWIG, ELA, BOTH, NDS | ER | I8),	/* vrangess/vrangesd */
-	E(3, 1, 0x54, 0x54, EWIG, ELA, BOTH, NDS | BC | ER | I8),	/* vfixupimmps/vfixupimmpd */
-	E(3, 1, 0x55, 0x55, EWIG, ELA, BOTH, NDS | ER | I8),	/* vfixupimmss/vfixupimmsd */
-	E(3, 1, 0x56, 0x56, EWIG, ELA, BOTH, BC | ER | I8),	/* vreduceps/vreducepd */
-	E(3, 1, 0x57, 0x57, EWIG, ELA, BOTH, NDS | ER | I8),	/* vreducess/vreducesd */
-	E(3, 1, 0x66, 0x66, EWIG, ELA, BOTH, BC | KD | I8),	/* vfpclassps/vfpclasspd */
-	E(3, 1, 0x67, 0x67, EWIG, ELA, BOTH, KD | I8),	/* vfpclassss/vfpclasssd */
-	E(3, 1, 0x70, 0x70, EW1, ELA, BOTH, NDS | I8),	/* vpshldw */
-	E(3, 1, 0x71, 0x71, EWIG, ELA, BOTH, NDS | BC | I8),	/* vpshldd/vpshldq */
-	E(3, 1, 0x72, 0x72, EW1, ELA, BOTH, NDS | I8),	/* vpshrdw */
-	E(3, 1, 0x73, 0x73, EWIG, ELA, BOTH, NDS | BC | I8),	/* vpshrdd/vpshrdq */
-	E(3, 1, 0xce, 0xcf, EW1, ELA, BOTH, NDS | BC | I8),	/* vgf2p8affineqb vgf2p8affineinvqb */
-	E(3, 2, 0xc2, 0xc2, EW0, ELA, BOTH, NDS | ER | KD | I8),	/* vcmpsh */
-	E(5, 0, 0x1d, 0x1d, EW0, ELA, BOTH, NDS | ER),	/* vcvtss2sh */
-	E(5, 0, 0x2e, 0x2f, EW0, ELA, BOTH, ER | NOK),	/* vucomish vcomish */
-	E(5, 0, 0x51, 0x51, EW0, ELA, BOTH, BC | ER),	/* vsqrtph */
-	E(5, 0, 0x58, 0x59, EW0, ELA, BOTH, NDS | BC | ER),	/* vaddph vmulph */
-	E(5, 0, 0x5a, 0x5a, EW0, ELA, BOTH, BC | ER),	/* vcvtph2pd */
-	E(5, 0, 0x5b, 0x5b, EWIG, ELA, BOTH, BC | ER),	/* vcvtdq2ph/vcvtqq2ph */
-	E(5, 0, 0x5c, 0x5f, EW0, ELA, BOTH, NDS | BC | ER),	/* vsubph vminph vdivph vmaxph */
-	E(5, 0, 0x78, 0x79, EW0, ELA, BOTH, BC | ER),	/* vcvttph2udq vcvtph2udq */
-	E(5, 0, 0x7c, 0x7d, EW0, ELA, BOTH, BC | ER),	/* vcvttph2uw vcvtph2uw */
-	E(5, 1, 0x1d, 0x1d, EW0, ELA, BOTH, BC | ER),	/* vcvtps2phx */
-	E(5, 1, 0x5a, 0x5a, EW1, ELA, BOTH, BC | ER),	/* vcvtpd2ph */
-	E(5, 1, 0x5b, 0x5b, EW0, ELA, BOTH, BC | ER),	/* vcvtph2dq */
-	E(5, 1, 0x6e, 0x6e, EWIG, EL0, BOTH, NOK),	/* vmovw/vmovw */
-	E(5, 1, 0x78, 0x7d, EW0, ELA, BOTH, BC | ER),	/* vcvttph2uqq vcvtph2uqq vcvttph2qq vcvtph2qq vcvttph2w vcvtph */
-	E(5, 1, 0x7e, 0x7e, EWIG, EL0, BOTH, NOK),	/* vmovw/vmovw */
-	E(5, 2, 0x10, 0x10, EW0, ELA, MEM, 0),	/* vmovsh */
-	E(5, 2, 0x10, 0x10, EW0, ELA, REG, NDS),	/* vmovsh */
-	E(5, 2, 0x11, 0x11, EW0, ELA, MEM, MDEST),	/* vmovsh */
-	E(5, 2, 0x11, 0x11, EW0, ELA, REG, NDS),	/* vmovsh */
-	E(5, 2, 0x2a, 0x2a, EWIG, ELA, BOTH, NDS | ER | NOK),	/* vcvtsi2sh/vcvtsi2sh */
-	E(5, 2, 0x2c, 0x2d, EWIG, ELA, BOTH, ER | NOK | EF_GPR),	/* vcvttsh2si/vcvttsh2si vcvtsh2si/vcvtsh2si */
-	E(5, 2, 0x51, 0x51, EW0, ELA, BOTH, NDS | ER),	/* vsqrtsh */
-	E(5, 2, 0x58, 0x5a, EW0, ELA, BOTH, NDS | ER),	/* vaddsh vmulsh vcvtsh2sd */
-	E(5, 2, 0x5b, 0x5b, EW0, ELA, BOTH, BC | ER),	/* vcvttph2dq */
-	E(5, 2, 0x5c, 0x5f, EW0, ELA, BOTH, NDS | ER),	/* vsubsh vminsh vdivsh vmaxsh */
-	E(5, 2, 0x78, 0x79, EWIG, ELA, BOTH, ER | NOK | EF_GPR),	/* vcvttsh2usi/vcvttsh2usi vcvtsh2usi/vcvtsh2usi */
-	E(5, 2, 0x7b, 0x7b, EWIG, ELA, BOTH, NDS | ER | NOK),	/* vcvtusi2sh/vcvtusi2sh */
-	E(5, 2, 0x7d, 0x7d, EW0, ELA, BOTH, BC | ER),	/* vcvtw2ph */
-	E(5, 3, 0x5a, 0x5a, EW1, ELA, BOTH, NDS | ER),	/* vcvtsd2sh */
-	E(5, 3, 0x7a, 0x7a, EWIG, ELA, BOTH, BC | ER),	/* vcvtudq2ph/vcvtuqq2ph */
-	E(5, 3, 0x7d, 0x7d, EW0, ELA, BOTH, BC | ER),	/* vcvtuw2ph */
-	E(6, 0, 0x13, 0x13, EW0, ELA, BOTH, NDS | ER),	/* vcvtsh2ss */
-	E(6, 1, 0x13, 0x13, EW0, ELA, BOTH, BC | ER),	/* vcvtph2psx */
-	E(6, 1, 0x2c, 0x2c, EW0, ELA, BOTH, NDS | BC | ER),	/* vscalefph */
-	E(6, 1, 0x2d, 0x2d, EW0, ELA, BOTH, NDS | ER),	/* vscalefsh */
-	E(6, 1, 0x42, 0x42, EW0, ELA, BOTH, BC | ER),	/* vgetexpph */
-	E(6, 1, 0x43, 0x43, EW0, ELA, BOTH, NDS | ER),	/* vgetexpsh */
-	E(6, 1, 0x4c, 0x4c, EW0, ELA, BOTH, BC),	/* vrcpph */
-	E(6, 1, 0x4d, 0x4d, EW0, ELA, BOTH, NDS),	/* vrcpsh */
-	E(6, 1, 0x4e, 0x4e, EW0, ELA, BOTH, BC),	/* vrsqrtph */
-	E(6, 1, 0x4f, 0x4f, EW0, ELA, BOTH, NDS),	/* vrsqrtsh */
-	E(6, 1, 0x96, 0x98, EW0, ELA, BOTH, NDS | BC | ER),	/* vfmaddsub132ph vfmsubadd132ph vfmadd132ph */
-	E(6, 1, 0x99, 0x99, EW0, ELA, BOTH, NDS | ER),	/* vfmadd132sh */
-	E(6, 1, 0x9a, 0x9a, EW0, ELA, BOTH, NDS | BC | ER),	/* vfmsub132ph */
-	E(6, 1, 0x9b, 0x9b, EW0, ELA, BOTH, NDS | ER),	/* vfmsub132sh */
-	E(6, 1, 0x9c, 0x9c, EW0, ELA, BOTH, NDS | BC | ER),	/* vfnmadd132ph */
-	E(6, 1, 0x9d, 0x9d, EW0, ELA, BOTH, NDS | ER),	/* vfnmadd132sh */
-	E(6, 1, 0x9e, 0x9e, EW0, ELA, BOTH, NDS | BC | ER),	/* vfnmsub132ph */
-	E(6, 1, 0x9f, 0x9f, EW0, ELA, BOTH, NDS | ER),	/* vfnmsub132sh */
-	E(6, 1, 0xa6, 0xa8, EW0, ELA, BOTH, NDS | BC | ER),	/* vfmaddsub213ph vfmsubadd213ph vfmadd213ph */
-	E(6, 1, 0xa9, 0xa9, EW0, ELA, BOTH, NDS | ER),	/* vfmadd213sh */
-	E(6, 1, 0xaa, 0xaa, EW0, ELA, BOTH, NDS | BC | ER),	/* vfmsub213ph */
-	E(6, 1, 0xab, 0xab, EW0, ELA, BOTH, NDS | ER),	/* vfmsub213sh */
-	E(6, 1, 0xac, 0xac, EW0, ELA, BOTH, NDS | BC | ER),	/* vfnmadd213ph */
-	E(6, 1, 0xad, 0xad, EW0, ELA, BOTH, NDS | ER),	/* vfnmadd213sh */
-	E(6, 1, 0xae, 0xae, EW0, ELA, BOTH, NDS | BC | ER),	/* vfnmsub213ph */
-	E(6, 1, 0xaf, 0xaf, EW0, ELA, BOTH, NDS | ER),	/* vfnmsub213sh */
-	E(6, 1, 0xb6, 0xb8, EW0, ELA, BOTH, NDS | BC | ER),	/* vfmaddsub231ph vfmsubadd231ph vfmadd231ph */
-	E(6, 1, 0xb9, 0xb9, EW0, ELA, BOTH, NDS | ER),	/* vfmadd231sh */
-	E(6, 1, 0xba, 0xba, EW0, ELA, BOTH, NDS | BC | ER),	/* vfmsub231ph */
-	E(6, 1, 0xbb, 0xbb, EW0, ELA, BOTH, NDS | ER),	/* vfmsub231sh */
-	E(6, 1, 0xbc, 0xbc, EW0, ELA, BOTH, NDS | BC | ER),	/* vfnmadd231ph */
-	E(6, 1, 0xbd, 0xbd, EW0, ELA, BOTH, NDS | ER),	/* vfnmadd231sh */
-	E(6, 1, 0xbe, 0xbe, EW0, ELA, BOTH, NDS | BC | ER),	/* vfnmsub231ph */
-	E(6, 1, 0xbf, 0xbf, EW0, ELA, BOTH, NDS | ER),	/* vfnmsub231sh */
-	E(6, 2, 0x56, 0x56, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER),	/* vfmaddcph */
-	E(6, 2, 0x57, 0x57, EW0, ELA, BOTH, EF_DIST | NDS | ER),	/* vfmaddcsh */
-	E(6, 2, 0xd6, 0xd6, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER),	/* vfmulcph */
-	E(6, 2, 0xd7, 0xd7, EW0, ELA, BOTH, EF_DIST | NDS | ER),	/* vfmulcsh */
-	E(6, 3, 0x56, 0x56, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER),	/* vfcmaddcph */
-	E(6, 3, 0x57, 0x57, EW0, ELA, BOTH, EF_DIST | NDS | ER),	/* vfcmaddcsh */
-	E(6, 3, 0xd6, 0xd6, EW0, ELA, BOTH, EF_DIST | NDS | BC | ER),	/* vfcmulcph */
-	E(6, 3, 0xd7, 0xd7, EW0, ELA, BOTH, EF_DIST | NDS | ER),	/* vfcmulcsh */
-};
-
-#undef WA
-#undef L0
-#undef L1
-#undef W0
-#undef W1
-#undef W0L0
-#undef W0L1
-#undef W1L0
-#undef W1L1
-#undef BOTH
-#undef MEM
-#undef REG
-#undef RG
-#undef V
-#undef K3
-#undef K2
-#undef NDS
-#undef I8
-#undef EW0
-#undef EW1
-#undef EWIG
-#undef EL0
-#undef EL12
-#undef EL2
-#undef ELA
-#undef E
-#undef BC
-#undef ER
-#undef NOK
-#undef KREQ
-#undef NOZ
-#undef MDEST
-#undef VSIB
-#undef KD
-
-static bool evex_row_ok(const struct evex_row *r, const struct vfields *v,
-			const struct x86_insn *in)
-{
-	bool mem = in->modrm < 0xc0;
-	u8 reg = (in->modrm >> 3) & 7;
-	u16 f = r->flags;
-
-	if (!((r->wl >> v->w) & 1))
-		return false;
-	if (mem || !v->bc) {
-		if (v->l == 3 || !((r->wl >> (2 + v->l)) & 1))
-			return false;
-		if (mem && v->bc && !(f & EF_BC))
-			return false;
-	} else if (!(f & EF_ER)) {
-		return false;
-	}
-	if (!(((mem ? r->mregs : r->rregs) >> reg) & 1))
-		return false;
-	if (f & EF_VSIB) {
-		u8 index = ((in->sib >> 3) & 7) | v->x << 3 | (v->vvvv & 16);
-		u8 dest = reg | (v->r & 1) << 3 | (v->r & 2) << 3;
-
-		if (!in->has_sib || (v->vvvv & 15))
-			return false;
-		if ((f & EF_DIST) && dest == index)
-			return false;
-	} else if (!(f & EF_NDS) && v->vvvv) {
-		return false;
-	}
-	if (v->aaa ? (f & EF_NOK) : (f & EF_KREQ) != 0)
-		return false;
-	if (v->z && (!v->aaa || (f & (EF_NOZ | EF_KD)) || ((f & EF_MDEST) && mem)))
-		return false;
-	if ((f & EF_KD) && v->r)
-		return false;
-	if ((f & EF_GPR) && (v->r & 2))
-		return false;
-	if ((f & EF_DIST) && !(f & EF_VSIB)) {
-		u8 dest = reg | (v->r & 1) << 3 | (v->r & 2) << 3;
-		u8 rm = (in->modrm & 7) | v->b << 3 | v->x << 4;
-
-		if (dest == v->vvvv || (!mem && dest == rm))
-			return false;
-	}
-	return true;
-}
-
-/* 62 at d->pos. */
-static int decode_evex(struct dec *d, struct x86_insn *in)
-{
-	const u8 *c = d->code;
-	const struct evex_row *row = NULL;
-	struct vfields v = { 0 };
-	u8 p0, p1, p2, op;
-	int err;
-
-	if ((err = need(d, 4)))
-		return err;
-	if ((in->flags & (X86_F_LOCK | X86_F_OPSIZE | X86_F_REP | X86_F_REPNE)) || in->rex)
-		return X86_EINVALID;
-	p0 = c[d->pos + 1];
-	p1 = c[d->pos + 2];
-	p2 = c[d->pos + 3];
-	/* P0 bit 3 is reserved; P1 bit 2 clear would be MVEX (Knights Corner) */
-	if ((p0 & 0x08) || !(p1 & 0x04))
-		return X86_EINVALID;
-	v.map = p0 & 7;
-	if (v.map == 0 || v.map == 4 || v.map == 7)
-		return X86_EINVALID;
-	v.r = (u8)((p0 & 0x80 ? 0 : 1) | (p0 & 0x10 ? 0 : 2));
-	v.x = !(p0 & 0x40);
-	v.b = !(p0 & 0x20);
-	v.w = p1 >> 7;
-	v.vvvv = (u8)(((~p1 >> 3) & 15) | (p2 & 0x08 ? 0 : 16));
-	v.pp = p1 & 3;
-	v.z = p2 >> 7;
-	v.l = (p2 >> 5) & 3;
-	v.bc = (p2 >> 4) & 1;
-	v.aaa = p2 & 7;
-	d->pos += 4;
-
-	in->encoding = X86_ENC_EVEX;
-	in->map = v.map <= 3 ? v.map : X86_MAP_EVEX5 + v.map - 5;
-	in->vex_size = 4;
-	in->vex_pp = v.pp;
-	in->vex_l = v.l;
-	in->vex_vvvv = v.vvvv;
-	in->evex_aaa = v.aaa;
-	in->evex_z = v.z;
-	in->evex_b = v.bc;
-	in->rex_bits = v.w << 3 | (v.r & 1) << 2 | v.x << 1 | v.b;
-	in->opsize = v.w ? 8 : 4;
-
-	if ((err = need(d, 1)))
-		return err;
-	in->opcode_offset = d->pos;
-	op = c[d->pos++];
-	in->opcode[0] = op;
-	in->opcode_len = 1;
-
-	for (unsigned i = 0; i < ARRAY_SIZE(evex_rows); i++) {
-		const struct evex_row *r = &evex_rows[i];
-		if (r->mpp == (v.map << 2 | v.pp) && op >= r->lo && op <= r->hi) {
-			row = r;
-			break;
-		}
-	}
-	if (!row)
-		return X86_EINVALID;
-	if ((err = read_modrm(d, in, false)))
-		return err;
-	if ((err = read_imm(d, in, row->flags & EF_IMM8 ? 1 : 0)))
-		return err;
-	for (; row < evex_rows + ARRAY_SIZE(evex_rows); row++)
-		if (row->mpp == (v.map << 2 | v.pp) && op >= row->lo && op <= row->hi &&
-		    evex_row_ok(row, &v, in)) {
-			in->len = d->pos;
-			return d->pos;
-		}
-	return X86_EINVALID;
 }
 
 const char *x86_branch_name(enum x86_branch br)

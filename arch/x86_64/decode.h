@@ -121,8 +121,10 @@ struct x86_insn {
 			    * disp32] with 67) */
 	u8 branch;        /* enum x86_branch */
 	s32 rel;          /* signed branch displacement for *_REL, XBEGIN */
-	u8 opsize;        /* effective operand size in bytes: 2, 4 or 8 */
-	u8 addrsize;      /* effective address size in bytes: 4 or 8 */
+	u8 opsize;        /* operand size from 66 and REX.W (VEX/EVEX: W):
+			   * 2, 4 or 8; instructions that default to 64
+			   * bits (push, near branches) are not special */
+	u8 addrsize;      /* address size in bytes: 4 with 67, else 8 */
 	u32 flags;        /* X86_F_* */
 };
 

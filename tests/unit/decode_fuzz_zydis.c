@@ -635,7 +635,7 @@ int main(int argc, char **argv)
 			for (unsigned t = 0; t < 32 && !zvalid(b, X86_MAX_INSN_LEN); t++)
 				gen(b, mode);
 		check_one(b, X86_MAX_INSN_LEN, NULL);
-		if (!quiet && count >= 1000000 && (i + 1) % 1000000 == 0)
+		if (!quiet && count > 1000000 && (i + 1) % 1000000 == 0)
 			fprintf(stderr, "  %llu/%llu random cases, %llu disagreements\n",
 				i + 1, count, n_bad);
 	}
