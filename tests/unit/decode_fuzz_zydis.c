@@ -643,9 +643,12 @@ int main(int argc, char **argv)
 		if (run_elf(elves[i]))
 			return 2;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("decode_zydis: %llu cases (seed %llu, %llu random), %llu valid, %llu invalid "
-	       "(%llu KNC-only), %llu disagreements, %.1f s\n",
-	       n_cases, seed, count, n_valid, n_invalid, n_knc, n_bad,
+	ZyanU64 zv = ZydisGetVersion();
+	printf("decode_zydis: Zydis %u.%u.%u: %llu cases (seed %llu, %llu random), %llu valid, "
+	       "%llu invalid (%llu KNC-only), %llu disagreements, %.1f s\n",
+	       (unsigned)ZYDIS_VERSION_MAJOR(zv), (unsigned)ZYDIS_VERSION_MINOR(zv),
+	       (unsigned)ZYDIS_VERSION_PATCH(zv), n_cases, seed, count, n_valid, n_invalid,
+	       n_knc, n_bad,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return n_bad ? 1 : 0;
 usage:
