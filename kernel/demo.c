@@ -13,7 +13,10 @@
 
 volatile u64 demo_counter;
 spinlock_t demo_lock;
-volatile u64 demo_watch;
+/* Page-aligned: QEMU (TCG) raises spurious data-breakpoint traps for some
+ * unaligned stores to other data in a watched page; keep the demo's
+ * watchpoint target away from per-CPU data. */
+volatile u64 demo_watch __attribute__((aligned(4096)));
 volatile u64 demo_fib_calls;
 volatile u64 demo_fib_result;
 
@@ -85,6 +88,17 @@ __attribute__((noinline)) void demo_fault_write_text(void)
 	*(volatile u8 *)(u64)demo_fib = 0xcc;
 }
 
+/* demo.spin_irqoff: one CPU spins forever with interrupts off, as a
+ * wedged driver would; the debugger must still stop it (by NMI). */
+static void demo_irqoff_spinner(void *arg)
+{
+	(void)arg;
+	printk("demo: CPU %u spinning with IRQs off\n", kern_cpu_id());
+	irq_disable();
+	for (;;)
+		cpu_relax();
+}
+
 static void demo_fault_thread(void *arg)
 {
 	(void)arg;
@@ -110,6 +124,8 @@ void demo_start(void)
 		task_create("demo_counter", cpu, demo_counter_worker, 0);
 	}
 	task_create("demo_watch", ncpus > 1 ? 1 : 0, demo_watch_writer, 0);
+	if (kcmd_flag(kern_cmdline, "demo.spin_irqoff"))
+		task_create("demo_irqoff", ncpus - 1, demo_irqoff_spinner, 0);
 	const char *v;
 	size_t n;
 	if (kcmd_get(kern_cmdline, "kstub.fault", &v, &n))

@@ -82,6 +82,13 @@ bool port_is_text(u64 addr, size_t len)
 	return addr < (u64)_text_end && addr + len > (u64)_text_start;
 }
 
+extern char _noprobe_start[], _noprobe_end[];
+
+bool port_is_noprobe(u64 addr)
+{
+	return addr >= (u64)_noprobe_start && addr < (u64)_noprobe_end;
+}
+
 u64 port_time_us(void)
 {
 	u64 mhz = arch_tsc_hz() / 1000000;

@@ -10,7 +10,7 @@
 extern const char trampoline_start[], trampoline_end[];
 extern u64 tramp_cr3, tramp_stack, tramp_entry, tramp_cpu;
 
-struct percpu percpu[MAX_CPUS];
+struct percpu percpu[MAX_CPUS] __attribute__((aligned(4096)));
 unsigned ncpus = 1;
 u32 cpu_apic_ids[MAX_CPUS];
 unsigned cpu_apic_count;

@@ -26,6 +26,8 @@ int bp_add(u64 addr)
 	u8 probe[ARCH_BP_LEN];
 	if (find(addr))
 		return 0;
+	if (port_is_noprobe(addr))
+		return -1;
 	/* Refuse addresses we cannot read: gdb then reports the error. */
 	if (arch_mem_read(probe, addr, ARCH_BP_LEN))
 		return -1;

@@ -13,16 +13,29 @@
 
 struct kstub_state ks;
 
+/*
+ * Session protocol.  `master` is the CPU serving gdb (-1: none).  While
+ * `accepting` is set a CPU that traps or takes the roundup NMI parks; it
+ * leaves when the master bumps `release_gen` (or tells it to step).  The
+ * master clears `accepting` before bumping the generation, so a CPU that
+ * saw the old generation with `accepting` set is sure to see the bump,
+ * and one that arrives later waits for the master to leave and competes
+ * for the next session instead of parking with nobody to release it.
+ */
 static volatile int master = -1;
+static volatile bool accepting;
+static volatile u32 release_gen;
 /* The others stay parked while the master itself single-steps. */
 static volatile bool others_held;
+/* Owned by whoever reads the link: the Ctrl-C poller or the master. */
+static volatile u32 link_lock;
 
 void kstub_init(const struct rsp_transport *t, bool console_on_link)
 {
 	rsp_conn_init(&ks.conn, t);
 	ks.console_on_link = console_on_link;
 	ks.stop_cpu = 0;
-	ks.g_cpu = -1;
+	ks.g_cpu = 0;
 	__atomic_store_n(&ks.enabled, true, __ATOMIC_RELEASE);
 }
 
@@ -41,6 +54,11 @@ bool kstub_is_active(void)
 	return __atomic_load_n(&master, __ATOMIC_ACQUIRE) >= 0;
 }
 
+static void relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
 static void wait_parked(int me)
 {
 	u64 deadline = port_time_us() + 1000000;
@@ -55,12 +73,17 @@ static void wait_parked(int me)
 				port_log(msg);
 				break;
 			}
+			relax();
 		}
 	}
 }
 
-/* A parked CPU waits here for the master's word; returns it. */
-static int park(unsigned cpu, struct arch_regs *r)
+/*
+ * A parked CPU waits here until the session that parked it (generation
+ * gen) ends, or the master tells it to step.  Returns GO_STEP or
+ * GO_CONTINUE.
+ */
+static int park(unsigned cpu, struct arch_regs *r, u32 gen)
 {
 	struct kstub_cpu *c = &ks.cpu[cpu];
 	c->regs = r;
@@ -68,8 +91,16 @@ static int park(unsigned cpu, struct arch_regs *r)
 	__atomic_fetch_add(&c->parks, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
 	int go;
-	while ((go = __atomic_load_n(&c->go, __ATOMIC_ACQUIRE)) == GO_STAY)
-		__asm__ volatile("pause" ::: "memory");
+	for (;;) {
+		go = __atomic_load_n(&c->go, __ATOMIC_ACQUIRE);
+		if (go != GO_STAY)
+			break;
+		if (__atomic_load_n(&release_gen, __ATOMIC_ACQUIRE) != gen) {
+			go = GO_CONTINUE;
+			break;
+		}
+		relax();
+	}
 	c->go = GO_STAY;
 	arch_hw_bp_load(ks.hw);
 	arch_set_step(r, go == GO_STEP);
@@ -89,13 +120,12 @@ bool kstub_step_other(int cpu)
 	struct kstub_cpu *c = &ks.cpu[cpu];
 	u32 parks = __atomic_load_n(&c->parks, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&c->go, GO_STEP, __ATOMIC_RELEASE);
-	/* One instruction; an interrupt handler could make it longer, but
-	 * the trap comes back to us with IRQs off. */
 	u64 deadline = port_time_us() + 2000000;
 	while (__atomic_load_n(&c->parks, __ATOMIC_ACQUIRE) == parks ||
 	       __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_PARKED) {
 		if (port_time_us() > deadline)
 			return false;
+		relax();
 	}
 	return true;
 }
@@ -103,12 +133,8 @@ bool kstub_step_other(int cpu)
 static void release_all(int me)
 {
 	bp_insert_all();
-	for (unsigned i = 0; i < port_cpu_count(); i++) {
-		if ((int)i == me || !port_cpu_online(i))
-			continue;
-		if (__atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) == CPU_PARKED)
-			__atomic_store_n(&ks.cpu[i].go, GO_CONTINUE, __ATOMIC_RELEASE);
-	}
+	__atomic_store_n(&accepting, false, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&release_gen, 1, __ATOMIC_RELEASE);
 	/* Wait until they have left, so the next stop starts clean. */
 	u64 deadline = port_time_us() + 1000000;
 	for (unsigned i = 0; i < port_cpu_count(); i++) {
@@ -116,7 +142,30 @@ static void release_all(int me)
 			continue;
 		while (__atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) == CPU_PARKED &&
 		       port_time_us() < deadline)
-			__asm__ volatile("pause" ::: "memory");
+			relax();
+	}
+}
+
+/* Become master, or park under the current one.  Returns true when this
+ * CPU is master; false when it parked and was released (*go says how). */
+static bool join_session(unsigned me, struct arch_regs *r, int *go)
+{
+	struct kstub_cpu *c = &ks.cpu[me];
+	for (;;) {
+		int expected = -1;
+		if (__atomic_compare_exchange_n(&master, &expected, (int)me, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return true;
+
+		u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
+		if (!__atomic_load_n(&accepting, __ATOMIC_ACQUIRE)) {
+			relax(); /* a session is ending: wait for the next */
+			continue;
+		}
+		*go = park(me, r, gen);
+		if (*go == GO_STEP || !worth_reporting(c->stop.kind))
+			return false;
+		/* Released with an event of our own to report: compete. */
 	}
 }
 
@@ -124,49 +173,51 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 {
 	unsigned me = port_cpu_id();
 	struct kstub_cpu *c = &ks.cpu[me];
+	int go;
 
 	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
+		return;
+	/* A trap inside the debugger itself (say a watchpoint on memory gdb
+	 * asked us to read) is ignored. */
+	if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) == (int)me)
 		return;
 	c->in_stub = true;
 	c->regs = r;
 	c->stop = *stop;
-
-	int expected = -1;
-	while (!__atomic_compare_exchange_n(&master, &expected, (int)me, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		/* Someone else is master: park as a slave.  Its stop is not
-		 * lost: a breakpoint trap was rewound by the arch glue and
-		 * fires again after the resume; other events are kept and
-		 * reported when this CPU becomes master below. */
-		c->state = CPU_RUNNING;
-		if (park(me, r) == GO_STEP || !worth_reporting(c->stop.kind)) {
-			c->in_stub = false;
-			return;
-		}
-		expected = -1;
+	if (!join_session(me, r, &go)) {
+		c->in_stub = false;
+		return;
 	}
+	/* No watchpoint may fire on the memory gdb reads through us. */
+	arch_hw_bp_disable();
 
-	/* Master. */
+	/* Master.  Take the link from the Ctrl-C poller first. */
+	while (__atomic_exchange_n(&link_lock, 1, __ATOMIC_ACQUIRE))
+		relax();
 	c->state = CPU_PARKED;
 	arch_save_cpu_state(me);
 	if (!others_held) {
+		__atomic_store_n(&accepting, true, __ATOMIC_RELEASE);
+		for (unsigned i = 0; i < port_cpu_count(); i++)
+			if (i != me)
+				__atomic_store_n(&ks.cpu[i].nmi_sent, true, __ATOMIC_RELEASE);
 		port_roundup_others();
 		wait_parked((int)me);
 	}
 	bp_remove_all();
+	/* gdb assumes a stop selects the stopped thread for 'g'. */
 	ks.stop_cpu = (int)me;
-	if (ks.g_cpu < 0 || !port_cpu_online((unsigned)ks.g_cpu))
-		ks.g_cpu = (int)me;
+	ks.g_cpu = (int)me;
 
 	bool report = stop->kind != KSTUB_STOP_ATTACH;
 	for (;;) {
 		enum session_end end = rsp_session(report);
 		report = true;
 		if (end == END_STEP && ks.step_cpu != (int)me) {
-			if (!kstub_step_other(ks.step_cpu)) {
+			if (!kstub_step_other(ks.step_cpu))
 				port_log("kstub: step did not complete");
-			}
 			ks.stop_cpu = ks.step_cpu;
+			ks.g_cpu = ks.step_cpu;
 			ks.cpu[ks.step_cpu].stop.kind = KSTUB_STOP_STEP;
 			ks.cpu[ks.step_cpu].stop.sig = 5;
 			continue;
@@ -190,6 +241,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	c->stop.kind = KSTUB_STOP_NONE;
 	c->state = CPU_RUNNING;
 	c->in_stub = false;
+	__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&master, -1, __ATOMIC_RELEASE);
 }
 
@@ -198,42 +250,45 @@ bool kstub_nmi(struct arch_regs *r)
 	unsigned me = port_cpu_id();
 	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
 		return false;
-	int m = __atomic_load_n(&master, __ATOMIC_ACQUIRE);
-	if (m < 0 || m == (int)me)
-		return false;
 	struct kstub_cpu *c = &ks.cpu[me];
+	/* Only NMIs a master sent are ours; one that arrives late (it was
+	 * latched while this CPU was parked) is swallowed. */
+	if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
+		return false;
 	if (c->in_stub)
 		return true; /* already parked (or parking) from a trap */
+	u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
+	if (!__atomic_load_n(&accepting, __ATOMIC_ACQUIRE))
+		return true;
 	c->in_stub = true;
 	c->stop.kind = KSTUB_STOP_NONE;
-	if (park(me, r) == GO_CONTINUE)
-		arch_set_step(r, false);
+	park(me, r, gen);
 	c->in_stub = false;
 	return true;
 }
 
-/* Ctrl-C poller: only one CPU reads the link at a time. */
-static volatile u32 poll_lock;
-
+/* Ctrl-C poller: reads the link only while no master owns it. */
 void kstub_poll(struct arch_regs *r)
 {
 	if (!kstub_enabled() || kstub_is_active())
 		return;
-	if (__atomic_exchange_n(&poll_lock, 1, __ATOMIC_ACQUIRE))
+	if (__atomic_exchange_n(&link_lock, 1, __ATOMIC_ACQUIRE))
 		return;
-	int ch = ks.conn.pushback >= 0 ? ks.conn.pushback : ks.conn.t->getc(0);
-	ks.conn.pushback = -1;
 	struct kstub_stop st = { 0 };
-	if (ch == 0x03) {
-		st.kind = KSTUB_STOP_BREAKIN;
-		st.sig = 2; /* SIGINT */
-	} else if (ch == '$') {
-		/* A gdb starting a session (or re-attaching after D). */
-		ks.conn.pushback = '$';
-		st.kind = KSTUB_STOP_ATTACH;
-		st.sig = 5;
+	if (!kstub_is_active()) {
+		int ch = ks.conn.pushback >= 0 ? ks.conn.pushback : ks.conn.t->getc(0);
+		ks.conn.pushback = -1;
+		if (ch == 0x03) {
+			st.kind = KSTUB_STOP_BREAKIN;
+			st.sig = 2; /* SIGINT */
+		} else if (ch == '$') {
+			/* A gdb starting a session (or re-attaching after D). */
+			ks.conn.pushback = '$';
+			st.kind = KSTUB_STOP_ATTACH;
+			st.sig = 5;
+		}
 	}
-	__atomic_store_n(&poll_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
 	if (st.kind != KSTUB_STOP_NONE)
 		kstub_enter(r, &st);
 }

@@ -53,6 +53,8 @@ struct arch_hw_bp {
 int arch_hw_bp_check(u8 type, u64 addr, u64 len);
 /* Load the table into this CPU's debug registers (before resuming). */
 void arch_hw_bp_load(const struct arch_hw_bp *slots);
+/* Turn this CPU's debug registers off (while it serves gdb). */
+void arch_hw_bp_disable(void);
 /* Prepare a resume from a stop in `kind`: e.g. set RF after an
  * instruction breakpoint so it does not fire again at once. */
 void arch_resume_fixup(struct arch_regs *r, int stop_kind);

@@ -18,6 +18,7 @@ struct kstub_cpu {
 	volatile int go;		/* master -> parked CPU */
 	volatile u32 parks;		/* times parked (step completion) */
 	volatile bool in_stub;		/* NMI while in here: ignore it */
+	volatile bool nmi_sent;		/* a master sent this CPU an NMI */
 	struct kstub_stop stop;		/* why it entered */
 };
 

@@ -21,6 +21,9 @@ void port_roundup_others(void);
 void port_cpu_task(unsigned cpu, char *buf, size_t size);
 /* Is addr inside read-only kernel text (must be written via an alias)? */
 bool port_is_text(u64 addr, size_t len);
+/* Is addr inside code the debugger itself runs (stub, patch engine, trap
+ * path)?  No breakpoint may be placed there. */
+bool port_is_noprobe(u64 addr);
 /* Microseconds since boot, for timeouts.  Any context. */
 u64 port_time_us(void);
 /* Reset the machine (k, monitor reboot). */

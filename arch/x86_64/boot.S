@@ -75,7 +75,11 @@ pvh_start32:
 	ljmp	$KERNEL_CS, $long_mode_entry
 
 	.code64
+	.cfi_sections .debug_frame
 long_mode_entry:
+	/* Tell gdb's unwinder that the stack ends here. */
+	.cfi_startproc
+	.cfi_undefined rip
 	mov	$KERNEL_DS, %ax
 	mov	%ax, %ds
 	mov	%ax, %es
@@ -90,6 +94,7 @@ long_mode_entry:
 3:	cli
 	hlt
 	jmp	3b
+	.cfi_endproc
 
 	.section .rodata
 	.p2align 3

@@ -118,13 +118,17 @@ arch_switch:
 	ret
 
 /* First return of a new task: r12 = fn, r13 = arg (set by arch_task_init). */
+	.cfi_sections .debug_frame
 	.global arch_task_start
 arch_task_start:
+	.cfi_startproc
+	.cfi_undefined rip	/* outermost frame of every task */
 	mov	%r13, %rdi
 	mov	%r12, %rsi
 	xor	%ebp, %ebp
 	call	kern_task_entry
 	ud2
+	.cfi_endproc
 
 /*
  * void arch_enter_user(u64 rip, u64 rsp) — never returns.  Builds an iret

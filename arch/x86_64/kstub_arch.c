@@ -288,6 +288,11 @@ void arch_hw_bp_load(const struct arch_hw_bp *slots)
 	__asm__ volatile("mov %0, %%dr7" :: "r"(dr7));
 }
 
+void arch_hw_bp_disable(void)
+{
+	__asm__ volatile("mov %0, %%dr7" :: "r"(0ull));
+}
+
 void arch_resume_fixup(struct arch_regs *r, int stop_kind)
 {
 	/* An instruction breakpoint is a fault: without RF it fires again
