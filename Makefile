@@ -87,7 +87,10 @@ $(B)/h/libkcore.a: $(HOBJS)
 $(B)/h/test_%: tests/unit/test_%.c $(B)/h/libkcore.a
 	$(CC) $(HCFLAGS) $< -o $@ $(B)/h/libkcore.a -lcmocka -lpthread
 
-unit-build: $(UNIT_BINS)
+unit-build: $(UNIT_BINS) $(B)/h/decode_zydis
+
+# Differential test of arch/x86_64/decode.c against Zydis.
+include tests/unit/zydis.mk
 
 deps:
 	@sh mk/deps.sh
@@ -99,6 +102,7 @@ unit: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	@sh mk/run-unit.sh $(UNIT_BINS)
+	@$(MAKE) --no-print-directory decode-zydis
 	$(PYTHON) -m pytest -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 TRANSPORT ?= serial

@@ -30,10 +30,19 @@ void cpu_setup(unsigned cpu)
 
 static void start_heartbeat(void);
 
+/* The firmware leaves the 8259 PICs running, wired to LINT0 as ExtINT:
+ * a stray PIC interrupt would arrive as a bogus vector.  Mask both. */
+static void pic_disable(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
 void kmain(u32 start_info)
 {
 	u64 ram_top, rsdp;
 
+	pic_disable();                  /* only the LAPIC delivers IRQs */
 	console_init();                 /* COM1, polled */
 	boot_parse_start_info(start_info, &ram_top, &rsdp);
 	printk("kstub reference kernel, cmdline: \"%s\"\n", kern_cmdline);

@@ -149,8 +149,9 @@ void panic(const char *fmt, ...)
 	printk("Kernel panic on CPU %u: %s\n", this_cpu()->cpu, msg);
 	dump_regs(&r);
 	kern_backtrace(r.rip, r.rbp);
-	/* gdb sees the caller of panic(); a panic cannot be continued. */
-	r.rip += 1;
+	/* gdb sees the caller of panic() stopped inside its call instruction
+	 * (the return address may already be the next function when panic
+	 * is the caller's last call).  A panic cannot be continued. */
 	if (kern_fatal_hook)
 		kern_fatal_hook(&r, msg, true);
 	kern_stop_others();

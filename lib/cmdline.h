@@ -10,7 +10,8 @@
 
 /*
  * Find the last word whose key is exactly `key`.  On success *val points at
- * the value (or at "" for a bare KEY) and *len is its length.
+ * the value and *len is its length; for a bare KEY *len is 0 (and *val
+ * points just past the key, not at a NUL).
  */
 bool kcmd_get(const char *cmdline, const char *key, const char **val,
 	      size_t *len);

@@ -108,11 +108,30 @@ static int park(unsigned cpu, struct arch_regs *r, u32 gen)
 	return go;
 }
 
-/* Events a slave keeps and reports once it can become master. */
-static bool worth_reporting(enum kstub_stop_kind k)
+/*
+ * Events a parked slave keeps and reports once it can become master.
+ * Breakpoints (int3 and debug-register instruction breakpoints) are not
+ * kept: the slave re-runs the instruction and traps again if the
+ * breakpoint still exists.  A data watchpoint fires after the access, so
+ * it is kept, unless gdb removed that watchpoint meanwhile.
+ */
+static bool worth_reporting(const struct kstub_stop *st)
 {
-	return k != KSTUB_STOP_NONE && k != KSTUB_STOP_SWBREAK &&
-	       k != KSTUB_STOP_STEP;
+	switch (st->kind) {
+	case KSTUB_STOP_WATCH:
+	case KSTUB_STOP_RWATCH:
+	case KSTUB_STOP_AWATCH:
+		for (int i = 0; i < ARCH_HW_SLOTS; i++)
+			if (ks.hw[i].used && ks.hw[i].addr == st->addr)
+				return true;
+		return false;
+	case KSTUB_STOP_TRAP:
+	case KSTUB_STOP_FAULT:
+	case KSTUB_STOP_PANIC:
+		return true;
+	default:
+		return false;
+	}
 }
 
 bool kstub_step_other(int cpu)
@@ -163,7 +182,7 @@ static bool join_session(unsigned me, struct arch_regs *r, int *go)
 			continue;
 		}
 		*go = park(me, r, gen);
-		if (*go == GO_STEP || !worth_reporting(c->stop.kind))
+		if (*go == GO_STEP || !worth_reporting(&c->stop))
 			return false;
 		/* Released with an event of our own to report: compete. */
 	}
@@ -231,9 +250,14 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		} else {
 			arch_set_step(r, false);
 			others_held = false;
-			/* A CPU stepped on our behalf has had its stop reported. */
+			/* A CPU stepped on our behalf has had its stop reported;
+			 * after a detach nobody wants the others' pending ones. */
 			if (ks.stop_cpu != (int)me)
 				ks.cpu[ks.stop_cpu].stop.kind = KSTUB_STOP_NONE;
+			if (end == END_DETACH)
+				for (unsigned i = 0; i < port_cpu_count(); i++)
+					if (i != me)
+						ks.cpu[i].stop.kind = KSTUB_STOP_NONE;
 			release_all((int)me);
 		}
 		break;

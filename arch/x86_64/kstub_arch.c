@@ -227,7 +227,16 @@ int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
 		r->rflags = (r->rflags & ~0x0cd5ull) | (v & 0x0cd5ull) | 2;
 		return 0;
 	}
-	return -1; /* segments, bases, control and x87 registers: read-only */
+	/* Segments, bases, control and x87 registers are read-only; gdb
+	 * writes them all back after calling a function in the target, so a
+	 * write of the value they already hold (or of an unsaved x87
+	 * register) is accepted. */
+	u8 cur[16];
+	bool avail[16];
+	arch_gdb_reg_read(r, 0, regno, cur, avail);
+	if (!avail[0])
+		return 0;
+	return memcmp(cur, val, sz) ? -1 : 0;
 }
 
 void arch_gdb_regs_write(struct arch_regs *r, const u8 *buf)
