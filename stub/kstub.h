@@ -58,6 +58,19 @@ void kstub_poll(struct arch_regs *r);
 /* Console sink while gdb is attached on the console's own link. */
 bool kstub_console_out(const char *s, size_t n);
 
+/*
+ * Extra `monitor` commands (qRcmd), registered at boot by other parts of
+ * the kernel (e.g. `monitor hooks`).  fn runs on the debugger master with
+ * every other CPU parked; it prints through out(), one call per line or
+ * chunk.  Returns 0, or -1 when the table is full.
+ */
+struct kstub_monitor_cmd {
+	const char *name;
+	const char *help;	/* one line */
+	void (*fn)(const char *args, void (*out)(const char *text));
+};
+int kstub_monitor_register(const struct kstub_monitor_cmd *cmd);
+
 /* Debugger state the arch trap glue needs. */
 bool kstub_is_active(void);
 struct arch_hw_bp;

@@ -371,8 +371,41 @@ static void monitor_out(const char *s)
 	}
 }
 
+#define MONITOR_MAX 16
+static const struct kstub_monitor_cmd *monitor_cmds[MONITOR_MAX];
+
+int kstub_monitor_register(const struct kstub_monitor_cmd *cmd)
+{
+	for (int i = 0; i < MONITOR_MAX; i++) {
+		if (!monitor_cmds[i]) {
+			monitor_cmds[i] = cmd;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A registered command whose name is the first word of cmd, or NULL. */
+static const struct kstub_monitor_cmd *find_monitor(const char *cmd,
+						    const char **args)
+{
+	size_t w = 0;
+	while (cmd[w] && cmd[w] != ' ')
+		w++;
+	for (int i = 0; i < MONITOR_MAX && monitor_cmds[i]; i++) {
+		const char *name = monitor_cmds[i]->name;
+		if (strlen(name) == w && !memcmp(name, cmd, w)) {
+			*args = cmd[w] ? cmd + w + 1 : cmd + w;
+			return monitor_cmds[i];
+		}
+	}
+	return 0;
+}
+
 static void handle_qrcmd(const char *pkt, size_t n)
 {
+	const struct kstub_monitor_cmd *ext;
+	const char *args;
 	char cmd[128], line[160];
 	if (rsp_parse_qrcmd(pkt, n, cmd, sizeof(cmd))) {
 		reply_str(E_MALFORMED);
@@ -384,6 +417,11 @@ static void handle_qrcmd(const char *pkt, size_t n)
 			    "  cpus     CPUs and what runs on them\n"
 			    "  stats    link statistics\n"
 			    "  reboot   reset the machine\n");
+		for (int i = 0; i < MONITOR_MAX && monitor_cmds[i]; i++) {
+			kfmt_snprintf(line, sizeof(line), "  %-8s %s\n",
+				      monitor_cmds[i]->name, monitor_cmds[i]->help);
+			monitor_out(line);
+		}
 	} else if (!strcmp(cmd, "cpus")) {
 		for (unsigned i = 0; i < port_cpu_count(); i++) {
 			char task[32];
@@ -402,6 +440,8 @@ static void handle_qrcmd(const char *pkt, size_t n)
 			      ks.conn.bad_checksums, ks.conn.retransmits,
 			      ks.conn.dropped, ps.batches);
 		monitor_out(line);
+	} else if ((ext = find_monitor(cmd, &args))) {
+		ext->fn(args, monitor_out);
 	} else if (!strcmp(cmd, "reboot")) {
 		reply_str("OK");
 		port_reboot();

@@ -1,0 +1,88 @@
+/*
+ * Hook points (GKHI-like).  A hook point is a place in kernel code where
+ * registered exits can be called:
+ *
+ *   - static:  HOOK(name, a0, a1, a2, a3) compiles to a 5-byte NOP plus a
+ *     descriptor in the .hook_sites section.  Disarmed it costs that NOP;
+ *     armed, the patch engine turns it into a call to the hook trampoline,
+ *     which calls the exits with the (up to four) u64 arguments.
+ *   - dynamic: hook_declare_at(name, addr) at any instruction the decoder
+ *     accepts (a probe: int3 + out-of-line execution of the original).
+ *
+ * Each hook has exits ordered by priority (lower number runs first).  The
+ * exit array is replaced by pointer; the old one is freed only after every
+ * CPU has passed a sync point, so exits may be (un)registered while the
+ * hook is live.  A named set of hooks is armed or disarmed atomically: all
+ * sites are patched first and the set is published with one release
+ * store, so other CPUs see all of it or none of it.
+ *
+ * Contexts: exits run on the CPU that reached the hook, with whatever IRQ
+ * state the hooked code had (IRQs may be off; NMI context is possible for
+ * hooks placed in NMI paths).  Exits must not sleep.  The registration,
+ * arming and listing functions are for task context (or the debugger
+ * master with every other CPU parked) and serialize among themselves.
+ */
+#ifndef HOOKS_HOOK_H
+#define HOOKS_HOOK_H
+
+#include "../lib/types.h"
+
+struct arch_regs;
+
+/* What an exit sees. */
+struct hook_args {
+	u64 a[4];			/* HOOK() arguments; probes: 0 */
+	struct arch_regs *regs;		/* probes: the trapped frame; else NULL */
+	u64 addr;			/* address of the hook point */
+};
+
+typedef void (*hook_fn)(const struct hook_args *args, void *data);
+
+/* Static hook point with up to four u64 arguments. */
+#define HOOK(name, ...) HOOK_SITE_IMPL(name, ##__VA_ARGS__)
+
+/* Declare a hook at a code address at run time (a probe).  Returns 0 or a
+ * negative error; *why gets a reason text when the address is refused
+ * ("not an instruction boundary", "int3", "iret", "far transfer",
+ * "loads SS", "inside the debugger or patch engine", ...). */
+int hook_declare_at(const char *name, u64 addr, const char **why);
+int hook_undeclare(const char *name);
+
+/* Exits.  Several per hook; dispatch in increasing prio order. */
+int hook_exit_register(const char *hook, int prio, hook_fn fn, void *data,
+		       const char *exit_name);
+int hook_exit_unregister(const char *hook, hook_fn fn, void *data);
+
+/* Arming one hook, or a named set of hooks atomically. */
+int hook_arm(const char *hook);
+int hook_disarm(const char *hook);
+bool hook_is_armed(const char *hook);
+int hook_set_define(const char *set, const char *const *hooks, size_t n);
+int hook_set_arm(const char *set);
+int hook_set_disarm(const char *set);
+
+/* Listing (monitor hooks, gdb scripts): calls fn for each hook, in name
+ * order, with its address, armed state and exits. */
+struct hook_info {
+	const char *name;
+	u64 addr;
+	bool is_static;
+	bool armed;
+	const char *set;		/* NULL if in no set */
+	size_t nexits;
+	struct {
+		const char *name;
+		int prio;
+		u64 calls;
+	} exits[8];
+};
+void hook_for_each(void (*fn)(const struct hook_info *info, void *data),
+		   void *data);
+
+/* Boot, once, before any hook is used (collects the .hook_sites). */
+void hook_init(void);
+
+/* HOOK_SITE_IMPL: how a site is encoded is the architecture's business. */
+#include "../arch/x86_64/hook_site.h"
+
+#endif
