@@ -74,8 +74,7 @@ def run_gdb(target, hits, pings, timeout=600):
 
 def bench_kstub(cpus, hits, pings):
     k = harness.Kernel("kstub=ttyS1", cpus, gdb=True, name="bench-kstub")
-    with k:
-        k.start()
+    with k:     # __enter__ starts QEMU
         k.wait_for(r"^user: pid=", 60)
         return run_gdb(k.gdb_tty, hits, pings)
 
@@ -85,7 +84,6 @@ def bench_qemu(cpus, hits, pings):
     k = harness.Kernel("", cpus, name="bench-qemu-gdbstub",
                        extra_args=["-gdb", "tcp:127.0.0.1:%d" % port])
     with k:
-        k.start()
         k.wait_for(r"^user: pid=", 60)
         return run_gdb("127.0.0.1:%d" % port, hits, pings)
 
@@ -116,7 +114,7 @@ def main():
     print()
     print("%-32s %12s %14s %8s" % ("", "kstub/serial", "QEMU gdbstub", "ratio"))
     for name, mine, peer in rows:
-        print("%-32s %12.1f %14.1f %8.2f" % (name, mine, peer, mine / peer))
+        print("%-32s %12.2f %14.2f %8.3f" % (name, mine, peer, mine / peer))
     print("\n(ratio = kstub / QEMU; for round-trip time lower is better)")
 
 

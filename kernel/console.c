@@ -11,7 +11,7 @@ void console_init(void)
 	uart_init(COM1, 115200);
 }
 
-static void uart_write(const char *s, size_t n)
+static void console_uart_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
@@ -35,7 +35,7 @@ void console_write(const char *s, size_t n)
 		cpu_relax();
 	}
 	if (!console_sink || !console_sink(s, n))
-		uart_write(s, n);
+		console_uart_write(s, n);
 	if (locked)
 		spin_unlock(&console_lock);
 	irq_restore(f);

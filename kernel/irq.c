@@ -26,6 +26,9 @@ void kern_irq(struct arch_regs *r)
 		lapic_eoi();
 		pc->need_resched = true;
 		break;
+	case VEC_IPI_KICK:
+		lapic_eoi();	/* arrived after the CPU left the debugger */
+		return;
 	case VEC_SPURIOUS:
 		return;
 	default:

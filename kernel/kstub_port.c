@@ -29,15 +29,18 @@ static int serial_getc(u32 timeout_ms)
 		c = uart_getc(link_port);
 		if (c >= 0)
 			return c;
-		cpu_relax();
+		/* Each port read is an exit to the emulator or a slow bus
+		 * cycle; under QEMU a vCPU hammering the UART starves the
+		 * thread that feeds it.  Back off a little between polls. */
+		for (int i = 0; i < 64; i++)
+			cpu_relax();
 	}
 	return -1;
 }
 
 static void serial_write(const u8 *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		uart_putc(link_port, buf[i]);
+	uart_write(link_port, buf, n);
 }
 
 /* A serial line can lose bytes: acks stay on. */
@@ -69,6 +72,12 @@ void port_roundup_others(void)
 	for (unsigned i = 0; i < ncpus; i++)
 		if (i != me && percpu[i].online)
 			lapic_send_nmi(percpu[i].apic_id);
+}
+
+void port_kick_cpu(unsigned cpu)
+{
+	if (cpu < ncpus && percpu[cpu].online)
+		lapic_send_ipi(percpu[cpu].apic_id, VEC_IPI_KICK);
 }
 
 void port_cpu_task(unsigned cpu, char *buf, size_t size)

@@ -26,3 +26,17 @@ int uart_getc(u16 port)
 		return -1;
 	return inb(port);
 }
+
+void uart_write(u16 port, const u8 *buf, size_t n)
+{
+	/* THRE means the 16-byte transmit FIFO is empty: fill it at once. */
+	while (n) {
+		while (!(inb(port + 5) & 0x20))
+			cpu_relax();
+		size_t k = n < 16 ? n : 16;
+		for (size_t i = 0; i < k; i++)
+			outb(port, buf[i]);
+		buf += k;
+		n -= k;
+	}
+}

@@ -11,6 +11,8 @@
 void uart_init(u16 port, u32 baud);
 /* Any context; spins until the transmitter has room. */
 void uart_putc(u16 port, u8 c);
+/* Any context; sends n bytes, a FIFO-full at a time. */
+void uart_write(u16 port, const u8 *buf, size_t n);
 /* Any context; -1 when no byte is waiting. */
 int uart_getc(u16 port);
 

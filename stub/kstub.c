@@ -91,7 +91,7 @@ static int park(unsigned cpu, struct arch_regs *r, u32 gen)
 	__atomic_fetch_add(&c->parks, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
 	int go;
-	for (;;) {
+	for (u32 spins = 0;; spins++) {
 		go = __atomic_load_n(&c->go, __ATOMIC_ACQUIRE);
 		if (go != GO_STAY)
 			break;
@@ -99,7 +99,13 @@ static int park(unsigned cpu, struct arch_regs *r, u32 gen)
 			go = GO_CONTINUE;
 			break;
 		}
-		relax();
+		/* Spin briefly (a step or continue often follows at once),
+		 * then sleep: a halted CPU leaves the bus (or the emulator's
+		 * host CPU) to the master.  The master kicks us awake. */
+		if (spins < 2000)
+			relax();
+		else
+			arch_park_wait();
 	}
 	c->go = GO_STAY;
 	arch_hw_bp_load(ks.hw);
@@ -139,6 +145,7 @@ bool kstub_step_other(int cpu)
 	struct kstub_cpu *c = &ks.cpu[cpu];
 	u32 parks = __atomic_load_n(&c->parks, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&c->go, GO_STEP, __ATOMIC_RELEASE);
+	port_kick_cpu((unsigned)cpu);
 	u64 deadline = port_time_us() + 2000000;
 	while (__atomic_load_n(&c->parks, __ATOMIC_ACQUIRE) == parks ||
 	       __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_PARKED) {
@@ -154,6 +161,10 @@ static void release_all(int me)
 	bp_insert_all();
 	__atomic_store_n(&accepting, false, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&release_gen, 1, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < port_cpu_count(); i++)
+		if ((int)i != me &&
+		    __atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) == CPU_PARKED)
+			port_kick_cpu(i);
 	/* Wait until they have left, so the next stop starts clean. */
 	u64 deadline = port_time_us() + 1000000;
 	for (unsigned i = 0; i < port_cpu_count(); i++) {

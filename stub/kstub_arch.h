@@ -34,6 +34,10 @@ void arch_regs_set_pc(struct arch_regs *r, u64 pc);
  * (segment bases, control registers).  NMI-safe. */
 void arch_save_cpu_state(unsigned cpu);
 
+/* A parked CPU, IRQs off: sleep until an interrupt or port_kick_cpu()
+ * (may also return at once).  No kernel handler runs meanwhile. */
+void arch_park_wait(void);
+
 /* Single-step this frame on resume (or stop doing so). */
 void arch_set_step(struct arch_regs *r, bool on);
 

@@ -16,6 +16,8 @@ unsigned port_cpu_id(void);
 bool port_cpu_online(unsigned cpu);
 /* Send an NMI to every other online CPU.  IRQs off, debugger master. */
 void port_roundup_others(void);
+/* Wake a CPU parked in the debugger (it may be halted).  Master. */
+void port_kick_cpu(unsigned cpu);
 /* Name of what runs on `cpu` ("demo_fib"), for qThreadExtraInfo.  The
  * CPU is parked.  Writes a NUL-terminated string. */
 void port_cpu_task(unsigned cpu, char *buf, size_t size);

@@ -18,7 +18,24 @@ struct desc_ptr {
 } __attribute__((packed));
 
 extern const u64 trap_stubs[256];
+extern const char park_irq[], park_nmi[];
 static struct idt_gate idt[256] __attribute__((aligned(16)));
+/* While a CPU is parked in the debugger with IRQs on (so that it can
+ * halt), interrupts go here: acknowledged and dropped, no kernel code
+ * runs.  Exceptions keep the kernel's handlers. */
+static struct idt_gate park_idt[256] __attribute__((aligned(16)));
+
+static struct idt_gate make_gate(u64 off, u8 ist, u8 dpl)
+{
+	return (struct idt_gate){
+		.off_lo = (u16)off,
+		.sel = KERNEL_CS,
+		.ist = ist,
+		.type = (u8)(0x8e | (dpl << 5)), /* present, interrupt gate */
+		.off_mid = (u16)(off >> 16),
+		.off_hi = (u32)(off >> 32),
+	};
+}
 
 static void set_gate(int vec, u8 ist, u8 dpl)
 {
@@ -43,6 +60,17 @@ void arch_idt_init(void)
 	/* int3 and int 0x80 may be raised from ring 3. */
 	set_gate(VEC_BP, 0, 3);
 	set_gate(VEC_SYSCALL, 0, 3);
+	for (int v = 0; v < 256; v++)
+		park_idt[v] = v >= 32 ? make_gate((u64)park_irq, 0, 0) : idt[v];
+	park_idt[VEC_NMI] = make_gate((u64)park_nmi, IST_NMI, 0);
+}
+
+void arch_park_wait(void)
+{
+	struct desc_ptr park = { sizeof(park_idt) - 1, (u64)park_idt };
+	struct desc_ptr kern = { sizeof(idt) - 1, (u64)idt };
+	__asm__ volatile("lidt %0; sti; hlt; cli; lidt %1"
+			 :: "m"(park), "m"(kern) : "memory");
 }
 
 void arch_cpu_tables_load(struct arch_cpu *ac)

@@ -29,6 +29,12 @@ struct arch_cpu {
 void arch_idt_init(void);
 /* Each CPU, early in its bring-up, IRQs off: loads GDT, TSS and IDT. */
 void arch_cpu_tables_load(struct arch_cpu *ac);
+/*
+ * Debugger, a parked CPU with IRQs off: sleep until the next interrupt
+ * (a timer tick or the master's kick IPI) without running any kernel
+ * interrupt handler.  Under an emulator this frees the host CPU.
+ */
+void arch_park_wait(void);
 /* Scheduler, IRQs off: kernel stack used on the next ring 3 -> 0 trap. */
 void arch_set_kernel_stack(struct arch_cpu *ac, u64 rsp0);
 

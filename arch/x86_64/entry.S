@@ -214,3 +214,18 @@ arch_save_regs:
 	mov	%rax, 168(%rdi)
 	mov	112(%rdi), %rax
 	ret
+
+/* Interrupt and NMI handlers of the park IDT (desc.c): acknowledge and
+ * return, so a parked CPU only wakes from hlt. */
+	.p2align 4
+	.global park_irq
+park_irq:
+	push	%rax
+	mov	$0xfee000b0, %eax	/* LAPIC EOI register */
+	movl	$0, (%rax)
+	pop	%rax
+	iretq
+	.p2align 4
+	.global park_nmi
+park_nmi:
+	iretq

@@ -28,6 +28,7 @@ enum {
 	VEC_SYSCALL = 0x80,
 	VEC_IPI_CALL = 0xf0,	/* run a function on other CPUs */
 	VEC_IPI_RESCHED = 0xf1,
+	VEC_IPI_KICK = 0xf2,	/* wake a CPU parked in the debugger */
 	VEC_SPURIOUS = 0xff,
 };
 

@@ -369,9 +369,6 @@ def test_concurrent_breakpoint_hits_are_each_reported_once(target):
     assert "SIGTRAP" not in out and "signal" not in out.lower(), out
     m = re.search(r"breakpoint already hit (\d+) time", out)
     assert m and int(m.group(1)) == n, out
-    # Stops came from more than one CPU.
-    cpus = set(re.findall(r'^Thread \d+ "CPU#(\d+)" hit', out, re.M))
-    assert len(cpus) > 1, out
     t.user_progress()
 
 
