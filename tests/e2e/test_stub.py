@@ -313,10 +313,12 @@ def test_page_fault_stops_with_sigsegv(target):
 
 
 @pytest.mark.timeout(60)
-def test_monitor_reboot(target):
+@pytest.mark.parametrize("how", ["monitor reboot", "kill"])
+def test_reboot(target, how):
     t = target()
     t.kernel.wait_for(USER, 30)
-    run_gdb_batch(t.kernel.kernel, t.where, ["monitor reboot"], timeout=30)
+    run_gdb_batch(t.kernel.kernel, t.where, [how], timeout=30,
+                  setup=["set confirm off"])
     # QEMU runs with -no-reboot: a reset ends it.
     deadline = time.monotonic() + harness.scaled(20)
     while t.kernel.alive and time.monotonic() < deadline:
