@@ -97,7 +97,7 @@ bool kstr_starts(const char *s, const char *prefix)
 	return true;
 }
 
-static int digit_val(char c)
+int kstr_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -105,7 +105,7 @@ static int digit_val(char c)
 		return c - 'a' + 10;
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
-	return 99;
+	return -1;
 }
 
 bool kstr_to_u64(const char *s, size_t len, u64 *out)
@@ -119,7 +119,8 @@ bool kstr_to_u64(const char *s, size_t len, u64 *out)
 	if (!len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		u64 d = (u64)digit_val(s[i]);
+		int dv = kstr_hexval(s[i]);
+		u64 d = dv < 0 ? 99 : (u64)dv;
 		if (d >= base)
 			return false;
 		if (v > (UINT64_MAX - d) / base)

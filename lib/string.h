@@ -20,6 +20,8 @@ size_t kstr_nlen(const char *s, size_t max);
 size_t kstr_copy(char *dst, const char *src, size_t size);
 /* True when s starts with prefix. */
 bool kstr_starts(const char *s, const char *prefix);
+/* Value of a hex digit (either case), or -1. */
+int kstr_hexval(int c);
 /*
  * Parse an unsigned number in base 10, or base 16 with a 0x prefix, from
  * s[0..len).  Returns false on empty input, a bad digit or overflow.

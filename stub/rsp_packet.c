@@ -28,17 +28,6 @@ static void put(struct rsp_conn *c, const u8 *b, size_t n)
 	c->t->write(b, n);
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 int rsp_recv(struct rsp_conn *c, char *buf, size_t *len, u32 wait_ms)
 {
 	for (;;) {
@@ -77,7 +66,7 @@ int rsp_recv(struct rsp_conn *c, char *buf, size_t *len, u32 wait_ms)
 			goto restart; /* gdb restarted the packet */
 		}
 		int h1 = getb(c, STALL_MS), h2 = h1 < 0 ? -1 : getb(c, STALL_MS);
-		int v1 = hexval(h1), v2 = hexval(h2);
+		int v1 = kstr_hexval(h1), v2 = kstr_hexval(h2);
 		if (v1 < 0 || v2 < 0 || (u8)(v1 << 4 | v2) != sum) {
 			c->bad_checksums++;
 			if (!c->no_ack)

@@ -1,26 +1,15 @@
 #include "rsp_parse.h"
 #include "../lib/string.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int rsp_parse_hex(const char **p, const char *end, u64 *v)
 {
 	const char *s = *p;
 	u64 x = 0;
 	int nd = 0;
-	while (s < end && hexval(*s) >= 0) {
+	while (s < end && kstr_hexval(*s) >= 0) {
 		if (++nd > 16)
 			return -1;
-		x = (x << 4) | (u64)hexval(*s++);
+		x = (x << 4) | (u64)kstr_hexval(*s++);
 	}
 	if (!nd)
 		return -1;
@@ -32,7 +21,7 @@ int rsp_parse_hex(const char **p, const char *end, u64 *v)
 int rsp_hex_decode(const char *hex, size_t n, u8 *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = kstr_hexval(hex[2 * i]), lo = kstr_hexval(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (u8)(hi << 4 | lo);

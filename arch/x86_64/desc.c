@@ -39,15 +39,7 @@ static struct idt_gate make_gate(u64 off, u8 ist, u8 dpl)
 
 static void set_gate(int vec, u8 ist, u8 dpl)
 {
-	u64 off = trap_stubs[vec];
-	idt[vec] = (struct idt_gate){
-		.off_lo = (u16)off,
-		.sel = KERNEL_CS,
-		.ist = ist,
-		.type = (u8)(0x8e | (dpl << 5)), /* present, interrupt gate */
-		.off_mid = (u16)(off >> 16),
-		.off_hi = (u32)(off >> 32),
-	};
+	idt[vec] = make_gate(trap_stubs[vec], ist, dpl);
 }
 
 void arch_idt_init(void)
