@@ -30,6 +30,8 @@ static volatile bool others_held;
 /* Owned by whoever reads the link: the Ctrl-C poller or the master. */
 static volatile u32 link_lock;
 
+static void flush_held(bool send);
+
 void kstub_init(const struct rsp_transport *t, bool console_on_link)
 {
 	rsp_conn_init(&ks.conn, t);
@@ -271,6 +273,9 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 						ks.cpu[i].stop.kind = KSTUB_STOP_NONE;
 			release_all((int)me);
 		}
+		/* gdb now waits for a stop: 'O' packets are allowed (after a
+		 * detach nobody reads them: they are dropped). */
+		flush_held(end != END_DETACH && ks.console_on_link);
 		break;
 	}
 	c->stop.kind = KSTUB_STOP_NONE;
@@ -328,12 +333,8 @@ void kstub_poll(struct arch_regs *r)
 		kstub_enter(r, &st);
 }
 
-bool kstub_console_out(const char *s, size_t n)
+static void send_console(const char *s, size_t n)
 {
-	if (!ks.console_on_link || !ks.attached)
-		return false;
-	if (kstub_is_active())
-		return true; /* never between a packet and its reply */
 	char body[1 + 2 * 128];
 	while (n) {
 		size_t k = n > 128 ? 128 : n;
@@ -343,5 +344,34 @@ bool kstub_console_out(const char *s, size_t n)
 		s += k;
 		n -= k;
 	}
+}
+
+/*
+ * Console text printed while gdb talks to us (the debugger's own
+ * messages) cannot go out then: 'O' packets are only valid while gdb
+ * waits for a stop.  It is held here and sent when the CPUs resume.
+ */
+static char held[1024];
+static size_t held_len;
+
+static void flush_held(bool send)
+{
+	if (send && held_len)
+		send_console(held, held_len);
+	held_len = 0;
+}
+
+bool kstub_console_out(const char *s, size_t n)
+{
+	if (!ks.console_on_link || !ks.attached)
+		return false;
+	if (kstub_is_active()) {
+		size_t k = MIN(n, sizeof(held) - held_len);
+		memcpy(held + held_len, s, k);
+		held_len += k;
+		ks.console_lost += (u32)(n - k);
+		return true;
+	}
+	send_console(s, n);
 	return true;
 }

@@ -33,6 +33,7 @@ struct kstub_state {
 	int stop_cpu;			/* thread of the last stop reply */
 	int g_cpu;			/* Hg */
 	int step_cpu;			/* for END_STEP */
+	u32 console_lost;		/* console bytes dropped while stopped */
 	struct arch_hw_bp hw[ARCH_HW_SLOTS];
 	struct kstub_cpu cpu[KSTUB_MAX_CPUS];
 	char pkt[RSP_PACKET_MAX + 1];

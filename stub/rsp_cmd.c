@@ -436,9 +436,10 @@ static void handle_qrcmd(const char *pkt, size_t n)
 		struct patch_stats ps;
 		patch_get_stats(&ps);
 		kfmt_snprintf(line, sizeof(line),
-			      "bad checksums %u, retransmits %u, garbage bytes %u, patch batches %lu\n",
+			      "bad checksums %u, retransmits %u, garbage bytes %u, "
+			      "console bytes lost %u, patch batches %lu\n",
 			      ks.conn.bad_checksums, ks.conn.retransmits,
-			      ks.conn.dropped, ps.batches);
+			      ks.conn.dropped, ks.console_lost, ps.batches);
 		monitor_out(line);
 	} else if ((ext = find_monitor(cmd, &args))) {
 		ext->fn(args, monitor_out);
