@@ -10,6 +10,7 @@
 #include "task.h"
 #include "spinlock.h"
 #include "../arch/x86_64/cpu.h"
+#include "../trace/ltt.h"
 
 volatile u64 demo_counter;
 spinlock_t demo_lock;
@@ -30,8 +31,12 @@ __attribute__((noinline)) u64 demo_fib(u64 n)
 static void demo_fib_worker(void *arg)
 {
 	u64 n = 10 + (u64)arg % 4;
+	/* An LTT event declared at run time (same id on every CPU). */
+	int ev = ltt_event_declare("demo_fib", "u32 cpu, u64 n, u64 result, string task");
 	for (;;) {
 		demo_fib_result = demo_fib(n);
+		u64 v[4] = { kern_cpu_id(), n, demo_fib_result, (u64)current_task()->name };
+		ltt_log_values((u32)ev, v, 4);
 		__atomic_fetch_add(&demo_fib_calls, 1, __ATOMIC_RELAXED);
 		sleep_ms(50);
 	}

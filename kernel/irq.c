@@ -5,6 +5,7 @@
 #include "../arch/x86_64/lapic.h"
 #include "../arch/x86_64/cpu.h"
 #include "../stub/kstub.h"
+#include "../trace/ltt_site.h"
 
 volatile bool kern_stopping;
 
@@ -12,6 +13,7 @@ void kern_irq(struct arch_regs *r)
 {
 	struct percpu *pc = this_cpu();
 
+	LTT_SITE(irq_entry, r->vector);
 	switch (r->vector) {
 	case VEC_TIMER:
 		lapic_eoi();
@@ -30,32 +32,41 @@ void kern_irq(struct arch_regs *r)
 		lapic_eoi();	/* arrived after the CPU left the debugger */
 		return;
 	case VEC_SPURIOUS:
+		LTT_SITE(irq_exit, r->vector);
 		return;
 	default:
 		lapic_eoi();
 		printk("CPU %u: unexpected interrupt vector %lu\n", pc->cpu,
 		       r->vector);
+		LTT_SITE(irq_exit, r->vector);
 		return;
 	}
 	/* Preempt only what runs in ring 3 or in a task; never the idle
 	 * loop's own schedule() call, which re-checks after hlt anyway. */
+	LTT_SITE(irq_exit, r->vector);
 	if (pc->need_resched)
 		schedule();
 }
 
 void kern_nmi(struct arch_regs *r)
 {
-	if (kstub_nmi(r))
+	LTT_SITE(trap_entry, r->vector, r->rip, 0);
+	if (kstub_nmi(r)) {
+		LTT_SITE(trap_exit, r->vector);
 		return;	/* parked by the debugger's roundup */
+	}
 	if (kern_stopping) {
 		this_cpu()->online = false;
 		for (;;)
 			cpu_halt();
 	}
 	printk("CPU %u: NMI at %lx\n", this_cpu()->cpu, r->rip);
+	LTT_SITE(trap_exit, r->vector);
 }
 
 void kern_exception(struct arch_regs *r)
 {
+	LTT_SITE(trap_entry, r->vector, r->rip, r->error);
 	kern_oops(r, arch_vector_name(r->vector));
+	LTT_SITE(trap_exit, r->vector);
 }

@@ -17,6 +17,7 @@ extern unsigned cpu_apic_count;
 void boot_parse_start_info(u32 start_info, u64 *ram_top, u64 *rsdp);
 void kstub_port_init(void);
 void kstub_port_wait(void);
+void ltt_port_init(void);
 
 /* Per-CPU data pointer in GS base, descriptor tables loaded. */
 void cpu_setup(unsigned cpu)
@@ -63,6 +64,7 @@ void kmain(u32 start_info)
 	smp_boot_aps();                 /* INIT/SIPI every other CPU */
 	printk("CPUs online: %u\n", ncpus);
 	kstub_port_init();              /* kstub=ttyS0: the gdb stub */
+	ltt_port_init();                /* LTT trace buffer; ltt: trace from boot */
 	demo_start();                   /* demo_fib, demo_counter, demo_watch */
 	user_start();                   /* the ring-3 task */
 	start_heartbeat();

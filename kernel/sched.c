@@ -3,6 +3,7 @@
 #include "spinlock.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/desc.h"
+#include "../trace/ltt_site.h"
 
 #define KSTACK_PAGES 4
 
@@ -61,6 +62,7 @@ struct task *task_create(const char *name, unsigned cpu,
 		pc->runq_head->next = t;
 	}
 	spin_unlock_irqrestore(&rq_lock[cpu], f);
+	LTT_SITE(task_create, t);
 	return t;
 }
 
@@ -107,6 +109,7 @@ void schedule(void)
 	pc->current = next;
 	if (next->kstack_top)
 		arch_set_kernel_stack(&pc->arch, next->kstack_top);
+	LTT_SITE(sched_switch, prev, next, prev->state);
 	arch_switch(&prev->rsp, next->rsp);
 }
 
@@ -132,6 +135,7 @@ void task_exit(void)
 {
 	irq_disable();
 	this_cpu()->current->state = TASK_DEAD;
+	LTT_SITE(task_exit, this_cpu()->current);
 	schedule();
 	panic("dead task %s was scheduled", this_cpu()->current->name);
 }
@@ -140,6 +144,7 @@ void sched_tick(void)
 {
 	struct percpu *pc = this_cpu();
 	pc->ticks++;
+	LTT_SITE(timer_tick, pc->ticks);
 	pc->need_resched = true;
 }
 

@@ -3,6 +3,7 @@
 #include "task.h"
 #include "syscall_nr.h"
 #include "../arch/x86_64/trap.h"
+#include "../trace/ltt_site.h"
 
 extern char _user_start[], _user_end[];
 
@@ -27,6 +28,7 @@ void kern_syscall(struct arch_regs *r)
 	struct task *t = current_task();
 	s64 ret;
 
+	LTT_SITE(syscall_entry, r->rax, r->rdi, r->rsi, r->rdx);
 	switch (r->rax) {
 	case SYS_WRITE:
 		ret = sys_write(r->rdi, r->rsi, r->rdx);
@@ -50,5 +52,6 @@ void kern_syscall(struct arch_regs *r)
 		ret = -38; /* ENOSYS */
 		break;
 	}
+	LTT_SITE(syscall_exit, r->rax, ret);
 	r->rax = (u64)ret;
 }
