@@ -16,11 +16,21 @@
  * sites are patched first and the set is published with one release
  * store, so other CPUs see all of it or none of it.
  *
- * Contexts: exits run on the CPU that reached the hook, with whatever IRQ
- * state the hooked code had (IRQs may be off; NMI context is possible for
- * hooks placed in NMI paths).  Exits must not sleep.  The registration,
- * arming and listing functions are for task context (or the debugger
- * master with every other CPU parked) and serialize among themselves.
+ * Contexts: exits run on the CPU that reached the hook, with IRQs off
+ * (the dispatcher disables them around the exits and restores the hooked
+ * code's state after: that is what lets one sync IPI prove that no CPU
+ * still walks an old exit array; NMI context is possible for hooks placed
+ * in NMI paths).  Exits must not sleep and must not call the functions
+ * below.  The registration, arming and listing functions are for task
+ * context (or the debugger master with every other CPU parked) and
+ * serialize among themselves.  When they return, the change is complete
+ * on every CPU: after hook_disarm() or hook_exit_unregister() no CPU is
+ * still running or will run the exits concerned (so their data may be
+ * freed), except a CPU the debugger stopped inside an exit.
+ *
+ * Names: static hooks are named by the identifier given to HOOK(); names
+ * given to hook_declare_at(), sets and exits are copied (up to 31, 23
+ * characters for exits).
  */
 #ifndef HOOKS_HOOK_H
 #define HOOKS_HOOK_H
@@ -37,6 +47,19 @@ struct hook_args {
 };
 
 typedef void (*hook_fn)(const struct hook_args *args, void *data);
+
+/* Negative returns of the functions below (errno values, so a port may
+ * pass them on). */
+#define HOOK_EREFUSED	(-1)	/* probe refused: *why says why */
+#define HOOK_ENOENT	(-2)	/* no such hook, exit or set */
+#define HOOK_EIO	(-5)	/* a text write failed */
+#define HOOK_EBUSY	(-16)	/* site changed under us (a breakpoint?),
+				 * hook in another set, set armed, or the
+				 * registry is held by a parked CPU */
+#define HOOK_EEXIST	(-17)	/* name, exit or probe address in use */
+#define HOOK_EINVAL	(-22)	/* bad argument (static hook undeclared ...) */
+#define HOOK_ENOSPC	(-28)	/* a fixed table is full */
+const char *hook_strerror(int err);
 
 /* Static hook point with up to four u64 arguments. */
 #define HOOK(name, ...) HOOK_SITE_IMPL(name, ##__VA_ARGS__)
@@ -75,9 +98,14 @@ struct hook_info {
 		int prio;
 		u64 calls;
 	} exits[8];
+	size_t nsites;			/* static: sites; probe: 1 */
 };
 void hook_for_each(void (*fn)(const struct hook_info *info, void *data),
 		   void *data);
+
+/* The listing as text lines (`monitor hooks [PREFIX]`): hooks whose
+ * name starts with filter (all if NULL or empty), each with its exits. */
+void hook_print(void (*out)(const char *text), const char *filter);
 
 /* Boot, once, before any hook is used (collects the .hook_sites). */
 void hook_init(void);

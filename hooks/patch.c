@@ -1,3 +1,40 @@
+/*
+ * The patch engine (hooks/patch.h): every change to kernel text.
+ *
+ * Why the int3 protocol works (Intel SDM vol. 3, 8.1.3 "Handling
+ * Self- and Cross-Modifying Code"): another CPU may be fetching the site
+ * while we write it, and a multi-byte store is not atomic with respect to
+ * instruction fetch.  A single-byte store of int3 (CC) is: a CPU sees the
+ * old first byte or CC, never a mix.  So:
+ *   1. CC on byte 0 of every site; sync.  From now on no CPU starts the
+ *      old instruction; any that reaches the site traps.
+ *   2. Write the tails (bytes 1..len-1); sync.  Nobody executes them: the
+ *      only way in is byte 0, which is CC.
+ *   3. Write every byte 0; sync.  Every CPU has serialized and sees the
+ *      whole new instruction.
+ * A sync is port_sync_others(): an IPI after which every other CPU has
+ * executed a serializing instruction, so none holds stale prefetched
+ * bytes.  A batch whose ops are all one byte long (breakpoints, probes)
+ * needs only step 3: a one-byte store is atomic for the fetcher.
+ *
+ * A CPU that traps on a site of the batch in flight comes to
+ * patch_int3(), which emulates the new instruction:
+ *   - a NOP of any length: skip it;
+ *   - jmp rel32: go to its target;
+ *   - whatever the registered emulator accepts (the hook layer's
+ *     `call hook_trampoline`, see hooks/hook.c);
+ *   - int3 itself (a breakpoint or probe being inserted): not ours, the
+ *     caller hands it on to the breakpoint and probe handlers;
+ *   - anything else: rewind and retry (pc = addr) until byte 0 is
+ *     written.  A call cannot be emulated here: pushing a return address
+ *     would need the trap frame, and on x86_64 a kernel-mode #BP frame
+ *     sits right below the interrupted stack, where the push would land.
+ *     Retrying is safe only while the trapping CPU can take the sync IPI
+ *     (IRQs on) or when the write it waits for comes without a sync
+ *     (one-byte batches); multi-byte ops that are not emulated must
+ *     therefore be applied with other CPUs parked (PATCH_PARKED), as the
+ *     debugger's writes to text are.
+ */
 #include "patch.h"
 #include "../lib/string.h"
 
@@ -5,10 +42,15 @@ static struct patch_stats stats;
 /* The batch in flight, sorted by address, for patch_int3(). */
 static struct patch_op *volatile inflight;
 static volatile size_t inflight_n;
+static patch_emulate_fn emulator;
 
 static void sort_ops(struct patch_op *ops, size_t n)
 {
+	/* Insertion sort: callers usually pass sorted or nearly sorted
+	 * batches (the hook layer's sites are kept in address order). */
 	for (size_t i = 1; i < n; i++) {
+		if (ops[i - 1].addr <= ops[i].addr)
+			continue;
 		struct patch_op t = ops[i];
 		size_t j = i;
 		while (j && ops[j - 1].addr > t.addr) {
@@ -35,10 +77,17 @@ static void sync_round(void)
 	stats.ipis += port_sync_others();
 }
 
+void patch_set_emulator(patch_emulate_fn fn)
+{
+	emulator = fn;
+}
+
 int patch_apply(struct patch_op *ops, size_t n, enum patch_mode mode)
 {
 	static const u8 int3 = 0xcc;
 
+	if (!n)
+		return 0;
 	sort_ops(ops, n);
 	stats.batches++;
 	if (mode == PATCH_PARKED) {
@@ -49,19 +98,39 @@ int patch_apply(struct patch_op *ops, size_t n, enum patch_mode mode)
 		return 0;
 	}
 
+	bool multi = false;
+	for (size_t i = 0; i < n; i++)
+		multi |= ops[i].len > 1;
+
+	/*
+	 * Failures: a write fails only where the alias does not map the
+	 * address, so in practice at a site's first write.  If the int3 of
+	 * site f cannot be written, sites before f (already guarded by
+	 * their int3) are completed and f and the rest are left as they
+	 * were.  A later failure (tail or byte 0) leaves that site guarded
+	 * by its int3 and the batch goes on with the others.
+	 */
+	size_t live_n = n;
+	int err = 0;
 	inflight_n = n;
 	__atomic_store_n(&inflight, ops, __ATOMIC_RELEASE);
-	int err = 0;
-	for (size_t i = 0; i < n && !err; i++)
-		if (ops[i].len > 1 && arch_text_write(ops[i].addr, &int3, 1))
-			err = -1;
-	sync_round();
-	for (size_t i = 0; i < n && !err; i++)
-		if (ops[i].len > 1 &&
-		    arch_text_write(ops[i].addr + 1, ops[i].bytes + 1, ops[i].len - 1u))
-			err = -1;
-	sync_round();
-	for (size_t i = 0; i < n && !err; i++)
+	if (multi) {
+		for (size_t i = 0; i < n; i++) {
+			if (ops[i].len > 1 && arch_text_write(ops[i].addr, &int3, 1)) {
+				live_n = i;
+				err = -1;
+				break;
+			}
+		}
+		sync_round();
+		for (size_t i = 0; i < live_n; i++)
+			if (ops[i].len > 1 &&
+			    arch_text_write(ops[i].addr + 1, ops[i].bytes + 1,
+					    ops[i].len - 1u))
+				err = -1;
+		sync_round();
+	}
+	for (size_t i = 0; i < live_n; i++)
 		if (arch_text_write(ops[i].addr, ops[i].bytes, 1))
 			err = -1;
 	sync_round();
@@ -79,6 +148,8 @@ bool patch_int3(u64 addr, u64 *pc)
 		size_t mid = (lo + hi) / 2;
 		if (ops[mid].addr == addr) {
 			const struct patch_op *op = &ops[mid];
+			if (op->bytes[0] == 0xcc)
+				return false; /* the new insn is this int3 */
 			__atomic_fetch_add(&stats.int3_emulated, 1, __ATOMIC_RELAXED);
 			if (op->len == 5 && (op->bytes[0] == 0xe9)) {
 				s32 rel;
@@ -86,6 +157,8 @@ bool patch_int3(u64 addr, u64 *pc)
 				*pc = addr + 5 + (u64)(s64)rel;
 			} else if (is_nop(op)) {
 				*pc = addr + op->len; /* a NOP of any length */
+			} else if (emulator && emulator(op, pc)) {
+				/* done */
 			} else {
 				*pc = addr; /* retry until the batch is done */
 			}

@@ -51,6 +51,14 @@ int patch_apply(struct patch_op *ops, size_t n, enum patch_mode mode);
 bool patch_int3(u64 addr, u64 *pc);
 /* Counters for tests and benchmarks. */
 void patch_get_stats(struct patch_stats *s);
+/*
+ * Optional: an emulator for new instructions patch_int3() cannot emulate
+ * by itself (it knows NOPs and jmp rel32).  It gets the in-flight op and
+ * returns true with *pc set when it emulated it.  The hook layer uses it
+ * for `call hook_trampoline` (see hooks/hook.c).  Boot, once.
+ */
+typedef bool (*patch_emulate_fn)(const struct patch_op *op, u64 *pc);
+void patch_set_emulator(patch_emulate_fn fn);
 
 /* Provided by the arch: write text through its writable alias; returns
  * bytes not written.  Provided by the port: IPI every other online CPU,

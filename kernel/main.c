@@ -18,6 +18,8 @@ void boot_parse_start_info(u32 start_info, u64 *ram_top, u64 *rsdp);
 void kstub_port_init(void);
 void kstub_port_wait(void);
 void ltt_port_init(void);
+void hooks_port_init(void);
+void hooks_selftest_start(void);
 
 /* Per-CPU data pointer in GS base, descriptor tables loaded. */
 void cpu_setup(unsigned cpu)
@@ -63,9 +65,11 @@ void kmain(u32 start_info)
 	percpu[0].online = true;
 	smp_boot_aps();                 /* INIT/SIPI every other CPU */
 	printk("CPUs online: %u\n", ncpus);
+	hooks_port_init();              /* hook points, probes, monitor hooks */
 	kstub_port_init();              /* kstub=ttyS0: the gdb stub */
 	ltt_port_init();                /* LTT trace buffer; ltt: trace from boot */
 	demo_start();                   /* demo_fib, demo_counter, demo_watch */
+	hooks_selftest_start();         /* hooks.selftest, hooks.stress=N */
 	user_start();                   /* the ring-3 task */
 	start_heartbeat();
 	kstub_port_wait();              /* kstub.wait: stop for gdb here */

@@ -6,6 +6,7 @@
 #include "../../stub/kstub_arch.h"
 #include "../../stub/bp.h"
 #include "../../hooks/patch.h"
+#include "probe.h"
 #include "regs.h"
 #include "trap.h"
 
@@ -19,6 +20,8 @@ static bool handle_int3(struct arch_regs *r)
 		r->rip = pc;
 		return true;
 	}
+	if (probe_int3(r))
+		return true;	/* a probe: hooks/hook.c, probe.c */
 	if (!kstub_enabled())
 		return false;
 	struct kstub_stop st = { .kind = KSTUB_STOP_SWBREAK, .sig = 5 };

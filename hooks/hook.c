@@ -1,0 +1,883 @@
+/*
+ * The hook layer (hooks/hook.h): hook points, exits in priority order,
+ * atomic arming of hooks and sets, probes' bookkeeping.
+ *
+ * Fixed tables, filled at boot (static sites) or by the registration
+ * functions; nothing is allocated on a hot path.  Readers (the dispatch
+ * paths, on any CPU, IRQs off) take no lock; writers hold hook_lock.
+ *
+ * Reclamation: an exit array, an exit, a probe record or a hook record
+ * that readers may still hold is RETIRED, not freed; it becomes FREE
+ * after a sync round (port_sync_others), because every reader runs with
+ * IRQs off from the moment it loads a pointer until it is done with it,
+ * so a CPU that has taken the sync IPI holds no old pointer.  With the
+ * other CPUs parked in the debugger no IPI can be answered: retirement
+ * then waits for the next live operation.
+ *
+ * Arming: a hook's exits run only while its gate is open: its own `live`
+ * word (hook_arm) or its set's (hook_set_arm).  Sites are patched to
+ * `call hook_trampoline` (or int3, for probes) before a gate opens, and
+ * back to the NOP only after it closed.  So a set is armed by one patch
+ * batch (three sync rounds for any number of sites) followed by one
+ * release store: other CPUs see every hook of it live or none.  A site
+ * caught mid-batch is emulated as the NOP it is equivalent to (its gate is
+ * closed while it is in flight), see emulate_site().
+ */
+#include "hook.h"
+#include "hook_arch.h"
+#include "hook_port.h"
+#include "patch.h"
+#include "../stub/kstub_port.h"
+#include "../lib/string.h"
+
+#define NAME_LEN 32
+#define EXIT_NAME_LEN 24
+#define HOOK_MAX 256		/* hooks, static and declared */
+#define SITE_MAX 2048		/* static sites */
+#define PROBE_MAX 64		/* declared hooks (probes) */
+#define SET_MAX 16
+#define SET_HOOKS_MAX 64
+#define EXITS_PER_HOOK 8	/* = ARRAY_SIZE(hook_info.exits) */
+#define EXIT_POOL 256
+#define EXITV_POOL 256
+
+enum { FREE, USED, RETIRED };
+
+struct hook_exit {
+	hook_fn fn;
+	void *data;
+	int prio;
+	u8 state;
+	u64 calls;
+	char name[EXIT_NAME_LEN];
+};
+
+/* An exit array, sorted by prio; replaced whole, never edited live. */
+struct hook_exitv {
+	u8 state;
+	u32 n;
+	struct hook_exit *e[EXITS_PER_HOOK];
+};
+
+struct hook_set {
+	bool used;
+	bool armed;
+	u32 live;			/* gate of every hook in the set */
+	char name[NAME_LEN];
+	size_t n;
+	struct hook *h[SET_HOOKS_MAX];
+};
+
+struct hook_probe {
+	u64 addr;			/* lookup key; 0 = not findable */
+	u8 state;
+	struct hook *hook;
+	struct arch_probe ap;
+};
+
+struct hook {
+	u8 state;
+	bool is_static;
+	bool armed_self;		/* hook_arm() */
+	bool patched;			/* its sites hold the armed form */
+	bool mark;			/* scratch for patch_hooks() */
+	u32 live;			/* gate of hook_arm() */
+	const char *name;
+	char namebuf[NAME_LEN];
+	u64 addr;			/* first site, or the probe's address */
+	size_t nsites;
+	struct hook_set *set;		/* at most one */
+	struct hook_exitv *exits;	/* NULL when none */
+	struct hook_probe *probe;	/* declared hooks */
+};
+
+struct site {
+	u64 addr;
+	struct hook *hook;
+	u8 nargs;
+	u8 len;
+};
+
+static struct hook hooks[HOOK_MAX];
+static size_t nhooks;			/* high-water mark in hooks[] */
+static struct site sites[SITE_MAX];	/* sorted by address */
+static size_t nsites;
+static struct hook_probe probes[PROBE_MAX];
+static size_t probe_hi;			/* high-water mark in probes[] */
+static struct hook_set sets[SET_MAX];
+static struct hook_exit exit_pool[EXIT_POOL];
+static struct hook_exitv exitv_pool[EXITV_POOL];
+static bool retired_any;		/* something waits for a sync */
+static u32 hook_lock;
+static bool ready;
+
+/* ---------------------------------------------------------------- */
+/* Locking and reclamation                                          */
+
+static void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* With the other CPUs parked, one of them may hold the lock forever:
+ * only try. */
+static bool lock(void)
+{
+	if (port_hooks_parked())
+		return !__atomic_exchange_n(&hook_lock, 1, __ATOMIC_ACQUIRE);
+	while (__atomic_exchange_n(&hook_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&hook_lock, __ATOMIC_RELAXED))
+			relax();
+	return true;
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&hook_lock, 0, __ATOMIC_RELEASE);
+}
+
+static enum patch_mode patch_mode(void)
+{
+	return port_hooks_parked() ? PATCH_PARKED : PATCH_LIVE;
+}
+
+/* Make every RETIRED object FREE, after a sync round.  Parked: later. */
+static void reclaim(void)
+{
+	if (!retired_any || port_hooks_parked())
+		return;
+	port_sync_others();
+	for (size_t i = 0; i < EXIT_POOL; i++)
+		if (exit_pool[i].state == RETIRED)
+			exit_pool[i].state = FREE;
+	for (size_t i = 0; i < EXITV_POOL; i++)
+		if (exitv_pool[i].state == RETIRED)
+			exitv_pool[i].state = FREE;
+	for (size_t i = 0; i < PROBE_MAX; i++) {
+		if (probes[i].state == RETIRED) {
+			arch_probe_release(&probes[i].ap);
+			probes[i].state = FREE;
+		}
+	}
+	for (size_t i = 0; i < nhooks; i++)
+		if (hooks[i].state == RETIRED)
+			hooks[i].state = FREE;
+	retired_any = false;
+}
+
+/* An object from a pool; reclaims once if the pool is dry. */
+#define POOL_GET(pool, n, out)                                   \
+	do {                                                     \
+		(out) = 0;                                       \
+		for (int pass = 0; pass < 2 && !(out); pass++) { \
+			for (size_t i_ = 0; i_ < (n); i_++) {    \
+				if ((pool)[i_].state == FREE) {  \
+					(out) = &(pool)[i_];     \
+					break;                   \
+				}                                \
+			}                                        \
+			if (!(out))                              \
+				reclaim();                       \
+		}                                                \
+	} while (0)
+
+static void retire_exitv(struct hook_exitv *v)
+{
+	if (v) {
+		v->state = RETIRED;
+		retired_any = true;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Lookup                                                           */
+
+static struct hook *find_hook(const char *name)
+{
+	for (size_t i = 0; i < nhooks; i++)
+		if (__atomic_load_n(&hooks[i].state, __ATOMIC_ACQUIRE) == USED &&
+		    !strcmp(hooks[i].name, name))
+			return &hooks[i];
+	return 0;
+}
+
+static struct hook_set *find_set(const char *name)
+{
+	for (size_t i = 0; i < SET_MAX; i++)
+		if (sets[i].used && !strcmp(sets[i].name, name))
+			return &sets[i];
+	return 0;
+}
+
+/* The static site that starts at addr, or NULL. */
+static const struct site *find_site(u64 addr)
+{
+	size_t lo = 0, hi = nsites;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sites[mid].addr == addr)
+			return &sites[mid];
+		if (sites[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Does [addr, addr + 1) fall inside some static site? */
+static bool in_site(u64 addr)
+{
+	size_t lo = 0, hi = nsites;
+	while (lo < hi) {	/* first site with addr > addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (sites[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && addr < sites[lo - 1].addr + sites[lo - 1].len;
+}
+
+static bool is_live(const struct hook *h)
+{
+	if (__atomic_load_n(&h->live, __ATOMIC_ACQUIRE))
+		return true;
+	const struct hook_set *s = __atomic_load_n(&h->set, __ATOMIC_RELAXED);
+	return s && __atomic_load_n(&s->live, __ATOMIC_ACQUIRE);
+}
+
+/* ---------------------------------------------------------------- */
+/* Dispatch (any CPU, IRQs off, no locks)                           */
+
+static void run_exits(struct hook *h, const struct hook_args *args)
+{
+	const struct hook_exitv *v = __atomic_load_n(&h->exits, __ATOMIC_ACQUIRE);
+	if (!v)
+		return;
+	for (u32 i = 0; i < v->n; i++) {
+		struct hook_exit *e = v->e[i];
+		__atomic_fetch_add(&e->calls, 1, __ATOMIC_RELAXED);
+		e->fn(args, e->data);
+	}
+}
+
+void hook_dispatch_static(u64 a0, u64 a1, u64 a2, u64 a3, u64 site)
+{
+	const struct site *s = find_site(site);
+	if (!s || !is_live(s->hook))
+		return;
+	struct hook_args args = { .a = { a0, a1, a2, a3 }, .regs = 0, .addr = site };
+	for (u32 i = s->nargs; i < 4; i++)
+		args.a[i] = 0;	/* registers the site did not set */
+	run_exits(s->hook, &args);
+}
+
+const struct arch_probe *hook_probe_hit(u64 addr, struct arch_regs *regs)
+{
+	size_t n = __atomic_load_n(&probe_hi, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < n; i++) {
+		struct hook_probe *p = &probes[i];
+		if (__atomic_load_n(&p->addr, __ATOMIC_ACQUIRE) != addr)
+			continue;
+		if (is_live(p->hook)) {
+			struct hook_args args = { .regs = regs, .addr = addr };
+			run_exits(p->hook, &args);
+		}
+		return &p->ap;
+	}
+	return 0;
+}
+
+#ifdef KSTUB_HOSTED
+/* HOOK() in hosted builds (arch/x86_64/hook_site.h). */
+void hook_hosted_fire(const char *name, unsigned nargs, u64 a0, u64 a1,
+		      u64 a2, u64 a3)
+{
+	struct hook *h = ready ? find_hook(name) : 0;
+	if (!h || !is_live(h))
+		return;
+	struct hook_args args = { .a = { a0, a1, a2, a3 }, .addr = h->addr };
+	for (unsigned i = nargs; i < 4; i++)
+		args.a[i] = 0;
+	run_exits(h, &args);
+}
+#endif
+
+/*
+ * patch_int3 met a site of a batch in flight whose new instruction is a
+ * call: if it is a hook site's `call hook_trampoline`, skip it as the NOP
+ * it replaces or is replaced by.  That is exact, not an approximation:
+ * while a site is in a batch its hook's gate is closed (sites are patched
+ * before a gate opens and after it closes), and the trampoline with a
+ * closed gate does nothing.
+ */
+static bool emulate_site(const struct patch_op *op, u64 *pc)
+{
+	if (!find_site(op->addr) ||
+	    !arch_hook_is_site_call(op->addr, op->bytes, op->len))
+		return false;
+	*pc = op->addr + op->len;
+	return true;
+}
+
+/* ---------------------------------------------------------------- */
+/* Init                                                             */
+
+static struct hook *new_hook(void)
+{
+	struct hook *h = 0;
+	for (size_t i = 0; i < nhooks && !h; i++)
+		if (hooks[i].state == FREE)
+			h = &hooks[i];
+	if (!h && retired_any) {
+		reclaim();
+		for (size_t i = 0; i < nhooks && !h; i++)
+			if (hooks[i].state == FREE)
+				h = &hooks[i];
+	}
+	if (!h && nhooks < HOOK_MAX)
+		h = &hooks[nhooks++];
+	if (h)
+		memset(h, 0, sizeof(*h));
+	return h;
+}
+
+void hook_init(void)
+{
+	size_t n;
+	const struct hook_site_desc *d = arch_hook_sites(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (nsites == SITE_MAX) {
+			port_log("hooks: too many static sites, some ignored");
+			break;
+		}
+		struct hook *h = find_hook(d[i].name);
+		if (!h) {
+			h = new_hook();
+			if (!h) {
+				port_log("hooks: too many hooks, some ignored");
+				break;
+			}
+			h->state = USED;
+			h->is_static = true;
+			h->name = d[i].name;
+			h->addr = d[i].addr;
+		}
+		if (d[i].addr < h->addr)
+			h->addr = d[i].addr;
+		h->nsites++;
+		/* Insert in address order (the descriptors come in link
+		 * order, which is nearly address order). */
+		size_t j = nsites++;
+		while (j && sites[j - 1].addr > d[i].addr) {
+			sites[j] = sites[j - 1];
+			j--;
+		}
+		u8 nop[PATCH_MAX_LEN];
+		sites[j] = (struct site){ d[i].addr, h, (u8)d[i].nargs,
+					  (u8)arch_hook_site_insn(d[i].addr, false, nop) };
+	}
+	patch_set_emulator(emulate_site);
+	ready = true;
+}
+
+/* ---------------------------------------------------------------- */
+/* Patching                                                         */
+
+static struct patch_op ops[SITE_MAX + PROBE_MAX];
+
+static int add_op(size_t *k, u64 addr, const u8 *want, const u8 *now, size_t len)
+{
+	u8 cur[PATCH_MAX_LEN];
+	if (arch_hook_read(addr, cur, len))
+		return HOOK_EIO;
+	if (memcmp(cur, now, len))
+		return HOOK_EBUSY;	/* not what we left there */
+	ops[*k].addr = addr;
+	ops[*k].len = (u8)len;
+	memcpy(ops[*k].bytes, want, len);
+	(*k)++;
+	return 0;
+}
+
+/*
+ * Bring every site of hs[0..n) to the armed (or disarmed) form in one
+ * batch.  Checks all sites first: returns an error with nothing changed
+ * when one of them holds something else (a breakpoint, a half-done
+ * write).  Hooks already in that state are skipped.
+ */
+static int patch_hooks(struct hook *const *hs, size_t n, bool arm)
+{
+	size_t k = 0;
+	bool any_static = false;
+	int err = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		hs[i]->mark = hs[i]->patched != arm;
+		any_static |= hs[i]->mark && hs[i]->is_static;
+	}
+	for (size_t i = 0; any_static && i < nsites && !err; i++) {
+		if (!sites[i].hook->mark)
+			continue;
+		u8 want[PATCH_MAX_LEN], now[PATCH_MAX_LEN];
+		size_t len = arch_hook_site_insn(sites[i].addr, arm, want);
+		arch_hook_site_insn(sites[i].addr, !arm, now);
+		err = add_op(&k, sites[i].addr, want, now, len);
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		struct hook *h = hs[i];
+		if (!h->mark || h->is_static)
+			continue;
+		u8 want[PATCH_MAX_LEN], now[PATCH_MAX_LEN];
+		size_t len = arch_probe_insn(&h->probe->ap, arm, want);
+		arch_probe_insn(&h->probe->ap, !arm, now);
+		err = add_op(&k, h->addr, want, now, len);
+	}
+	for (size_t i = 0; i < n; i++)
+		hs[i]->mark = false;
+	if (err)
+		return err;
+	if (k && patch_apply(ops, k, patch_mode()))
+		return HOOK_EIO;
+	for (size_t i = 0; i < n; i++)
+		hs[i]->patched = arm;
+	return 0;
+}
+
+/* After a gate closed with no batch to wait for: let every CPU finish
+ * the exits it may have entered through the open gate. */
+static void sync_quiet(void)
+{
+	if (!port_hooks_parked())
+		port_sync_others();
+}
+
+/* ---------------------------------------------------------------- */
+/* Public API                                                       */
+
+const char *hook_strerror(int err)
+{
+	switch (err) {
+	case 0: return "ok";
+	case HOOK_EREFUSED: return "refused";
+	case HOOK_ENOENT: return "no such hook, exit or set";
+	case HOOK_EIO: return "text write failed";
+	case HOOK_EBUSY: return "busy (site changed, in another set, set armed, or registry held)";
+	case HOOK_EEXIST: return "already exists";
+	case HOOK_EINVAL: return "invalid argument";
+	case HOOK_ENOSPC: return "table full";
+	default: return "error";
+	}
+}
+
+int hook_exit_register(const char *hook, int prio, hook_fn fn, void *data,
+		       const char *exit_name)
+{
+	if (!hook || !fn)
+		return HOOK_EINVAL;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook *h = find_hook(hook);
+	struct hook_exitv *old = h ? h->exits : 0, *nv;
+	struct hook_exit *e;
+	if (!h) {
+		err = HOOK_ENOENT;
+		goto out;
+	}
+	u32 n = old ? old->n : 0;
+	for (u32 i = 0; i < n; i++) {
+		if (old->e[i]->fn == fn && old->e[i]->data == data) {
+			err = HOOK_EEXIST;
+			goto out;
+		}
+	}
+	if (n == EXITS_PER_HOOK) {
+		err = HOOK_ENOSPC;
+		goto out;
+	}
+	POOL_GET(exit_pool, EXIT_POOL, e);
+	if (!e) {
+		err = HOOK_ENOSPC;
+		goto out;
+	}
+	e->state = USED;	/* held while we look for an array */
+	POOL_GET(exitv_pool, EXITV_POOL, nv);
+	if (!nv) {
+		e->state = FREE;
+		err = HOOK_ENOSPC;
+		goto out;
+	}
+	e->fn = fn;
+	e->data = data;
+	e->prio = prio;
+	e->calls = 0;
+	kstr_copy(e->name, exit_name ? exit_name : "?", sizeof(e->name));
+	/* Equal priorities run in registration order. */
+	u32 j = 0;
+	nv->state = USED;
+	nv->n = n + 1;
+	for (u32 i = 0; i < n && old->e[i]->prio <= prio; i++)
+		nv->e[j++] = old->e[i];
+	nv->e[j++] = e;
+	for (u32 i = j - 1; i < n; i++)
+		nv->e[j++] = old->e[i];
+	__atomic_store_n(&h->exits, nv, __ATOMIC_RELEASE);
+	retire_exitv(old);
+	reclaim();
+out:
+	unlock();
+	return err;
+}
+
+int hook_exit_unregister(const char *hook, hook_fn fn, void *data)
+{
+	if (!hook)
+		return HOOK_EINVAL;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = HOOK_ENOENT;
+	struct hook *h = find_hook(hook);
+	struct hook_exitv *old = h ? h->exits : 0, *nv = 0;
+	u32 n = old ? old->n : 0, at = n;
+	for (u32 i = 0; i < n; i++)
+		if (old->e[i]->fn == fn && old->e[i]->data == data)
+			at = i;
+	if (at == n)
+		goto out;
+	if (n > 1) {
+		POOL_GET(exitv_pool, EXITV_POOL, nv);
+		if (!nv) {
+			err = HOOK_ENOSPC;
+			goto out;
+		}
+		nv->state = USED;
+		nv->n = 0;
+		for (u32 i = 0; i < n; i++)
+			if (i != at)
+				nv->e[nv->n++] = old->e[i];
+	}
+	__atomic_store_n(&h->exits, nv, __ATOMIC_RELEASE);
+	old->e[at]->state = RETIRED;
+	retire_exitv(old);
+	reclaim();
+	err = 0;
+out:
+	unlock();
+	return err;
+}
+
+int hook_arm(const char *hook)
+{
+	if (!hook)
+		return HOOK_EINVAL;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook *h = find_hook(hook);
+	if (!h)
+		err = HOOK_ENOENT;
+	else if (!h->armed_self && !(err = patch_hooks(&h, 1, true))) {
+		h->armed_self = true;
+		__atomic_store_n(&h->live, 1, __ATOMIC_RELEASE);
+	}
+	unlock();
+	return err;
+}
+
+int hook_disarm(const char *hook)
+{
+	if (!hook)
+		return HOOK_EINVAL;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook *h = find_hook(hook);
+	if (!h) {
+		err = HOOK_ENOENT;
+	} else if (h->armed_self) {
+		__atomic_store_n(&h->live, 0, __ATOMIC_RELEASE);
+		h->armed_self = false;
+		if (h->set && h->set->armed)
+			;	/* the set keeps it live */
+		else if (!h->patched || (err = patch_hooks(&h, 1, false)))
+			sync_quiet();	/* gate closed; sites stay (harmless) */
+	}
+	unlock();
+	return err;
+}
+
+bool hook_is_armed(const char *hook)
+{
+	if (!hook)
+		return false;
+	/* Read-only: no lock (the debugger may ask with a CPU parked in
+	 * a registration function). */
+	struct hook *h = find_hook(hook);
+	return h && is_live(h);
+}
+
+int hook_set_define(const char *set, const char *const *names, size_t n)
+{
+	if (!set || (n && !names))
+		return HOOK_EINVAL;
+	if (n > SET_HOOKS_MAX)
+		return HOOK_ENOSPC;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook *hs[SET_HOOKS_MAX];
+	struct hook_set *s = find_set(set);
+	if (s && s->armed) {
+		err = HOOK_EBUSY;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		hs[i] = names[i] ? find_hook(names[i]) : 0;
+		if (!hs[i]) {
+			err = HOOK_ENOENT;
+			goto out;
+		}
+		if (hs[i]->set && hs[i]->set != s) {
+			err = HOOK_EBUSY;
+			goto out;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (hs[j] == hs[i]) {
+				err = HOOK_EINVAL;
+				goto out;
+			}
+	}
+	if (!s) {
+		for (size_t i = 0; i < SET_MAX && !s; i++)
+			if (!sets[i].used)
+				s = &sets[i];
+		if (!s) {
+			err = HOOK_ENOSPC;
+			goto out;
+		}
+		memset(s, 0, sizeof(*s));
+		kstr_copy(s->name, set, sizeof(s->name));
+		s->used = true;
+	}
+	/* The set is disarmed (its gate closed): members may move. */
+	for (size_t i = 0; i < s->n; i++)
+		__atomic_store_n(&s->h[i]->set, (struct hook_set *)0, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < n; i++) {
+		s->h[i] = hs[i];
+		__atomic_store_n(&hs[i]->set, s, __ATOMIC_RELAXED);
+	}
+	s->n = n;
+out:
+	unlock();
+	return err;
+}
+
+int hook_set_arm(const char *set)
+{
+	if (!set)
+		return HOOK_EINVAL;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook_set *s = find_set(set);
+	if (!s) {
+		err = HOOK_ENOENT;
+	} else if (!s->armed && !(err = patch_hooks(s->h, s->n, true))) {
+		/* Every site of the set is patched: open them all at once. */
+		s->armed = true;
+		__atomic_store_n(&s->live, 1, __ATOMIC_RELEASE);
+	}
+	unlock();
+	return err;
+}
+
+int hook_set_disarm(const char *set)
+{
+	if (!set)
+		return HOOK_EINVAL;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook_set *s = find_set(set);
+	if (!s) {
+		err = HOOK_ENOENT;
+	} else if (s->armed) {
+		/* Close every gate at once, then unpatch what no one else
+		 * keeps armed. */
+		__atomic_store_n(&s->live, 0, __ATOMIC_RELEASE);
+		s->armed = false;
+		struct hook *hs[SET_HOOKS_MAX];
+		size_t k = 0;
+		for (size_t i = 0; i < s->n; i++)
+			if (!s->h[i]->armed_self && s->h[i]->patched)
+				hs[k++] = s->h[i];
+		if (!k || (err = patch_hooks(hs, k, false)))
+			sync_quiet();
+	}
+	unlock();
+	return err;
+}
+
+int hook_declare_at(const char *name, u64 addr, const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	*why = 0;
+	if (!name || !*name || !addr)
+		return HOOK_EINVAL;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook_probe *p = 0;
+	struct hook *h;
+	if (find_hook(name)) {
+		err = HOOK_EEXIST;
+		*why = "name in use";
+		goto out;
+	}
+	for (size_t i = 0; i < probe_hi; i++) {
+		if (probes[i].state == USED && probes[i].addr == addr) {
+			err = HOOK_EEXIST;
+			*why = "already probed";
+			goto out;
+		}
+	}
+	if (port_is_noprobe(addr)) {
+		err = HOOK_EREFUSED;
+		*why = "inside the debugger or patch engine";
+		goto out;
+	}
+	if (in_site(addr)) {
+		err = HOOK_EREFUSED;
+		*why = "a static hook site";
+		goto out;
+	}
+	POOL_GET(probes, PROBE_MAX, p);
+	if (!p) {
+		err = HOOK_ENOSPC;
+		*why = "too many probes";
+		goto out;
+	}
+	memset(p, 0, sizeof(*p));
+	if (arch_probe_prepare(addr, &p->ap, why)) {
+		err = HOOK_EREFUSED;
+		goto out;
+	}
+	h = new_hook();
+	if (!h) {
+		arch_probe_release(&p->ap);
+		err = HOOK_ENOSPC;
+		*why = "too many hooks";
+		goto out;
+	}
+	kstr_copy(h->namebuf, name, sizeof(h->namebuf));
+	h->name = h->namebuf;
+	h->addr = addr;
+	h->nsites = 1;
+	h->probe = p;
+	__atomic_store_n(&h->state, USED, __ATOMIC_RELEASE);
+	p->hook = h;
+	p->state = USED;
+	size_t idx = (size_t)(p - probes);
+	if (idx >= probe_hi)
+		__atomic_store_n(&probe_hi, idx + 1, __ATOMIC_RELEASE);
+	/* Findable from now on; its int3 comes with hook_arm(). */
+	__atomic_store_n(&p->addr, addr, __ATOMIC_RELEASE);
+out:
+	unlock();
+	return err;
+}
+
+int hook_undeclare(const char *name)
+{
+	if (!name)
+		return HOOK_EINVAL;
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook *h = find_hook(name);
+	if (!h) {
+		err = HOOK_ENOENT;
+		goto out;
+	}
+	if (h->is_static) {
+		err = HOOK_EINVAL;
+		goto out;
+	}
+	__atomic_store_n(&h->live, 0, __ATOMIC_RELEASE);
+	h->armed_self = false;
+	if (h->patched && (err = patch_hooks(&h, 1, false)))
+		goto out;	/* its int3 is still there: keep the probe */
+	struct hook_set *s = h->set;
+	if (s) {
+		size_t j = 0;
+		for (size_t i = 0; i < s->n; i++)
+			if (s->h[i] != h)
+				s->h[j++] = s->h[i];
+		s->n = j;
+		__atomic_store_n(&h->set, (struct hook_set *)0, __ATOMIC_RELAXED);
+	}
+	/* No CPU can reach its int3 any more; those that did are done
+	 * after the next sync. */
+	struct hook_probe *p = h->probe;
+	__atomic_store_n(&p->addr, 0, __ATOMIC_RELEASE);
+	p->state = RETIRED;
+	struct hook_exitv *v = h->exits;
+	if (v) {
+		for (u32 i = 0; i < v->n; i++)
+			v->e[i]->state = RETIRED;
+		retire_exitv(v);
+	}
+	h->state = RETIRED;
+	retired_any = true;
+	reclaim();
+out:
+	unlock();
+	return err;
+}
+
+void hook_for_each(void (*fn)(const struct hook_info *info, void *data),
+		   void *data)
+{
+	static struct hook *order[HOOK_MAX];
+	bool locked = lock();	/* parked and busy: read anyway */
+	size_t n = 0;
+	for (size_t i = 0; i < nhooks; i++) {
+		if (hooks[i].state != USED)
+			continue;
+		size_t j = n++;
+		while (j && strcmp(order[j - 1]->name, hooks[i].name) > 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = &hooks[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct hook *h = order[i];
+		struct hook_info info;
+		memset(&info, 0, sizeof(info));
+		info.name = h->name;
+		info.addr = h->addr;
+		info.is_static = h->is_static;
+		info.armed = is_live(h);
+		info.set = h->set ? h->set->name : 0;
+		info.nsites = h->nsites;
+		const struct hook_exitv *v = h->exits;
+		info.nexits = v ? v->n : 0;
+		for (size_t k = 0; k < info.nexits && k < ARRAY_SIZE(info.exits); k++) {
+			info.exits[k].name = v->e[k]->name;
+			info.exits[k].prio = v->e[k]->prio;
+			info.exits[k].calls =
+				__atomic_load_n(&v->e[k]->calls, __ATOMIC_RELAXED);
+		}
+		fn(&info, data);
+	}
+	if (locked)
+		unlock();
+}

@@ -1,0 +1,58 @@
+/*
+ * Between the portable hook layer (hooks/hook.c) and the architecture
+ * (arch/x86_64/hook_arch.c, probe.c, hook_entry.S).  Private to the two:
+ * users of hooks include hooks/hook.h only.
+ */
+#ifndef HOOKS_HOOK_ARCH_H
+#define HOOKS_HOOK_ARCH_H
+
+#include "hook.h"
+#include "../arch/x86_64/probe.h"	/* struct arch_probe */
+
+/* One static site, as HOOK_SITE_IMPL emits it into .hook_sites. */
+struct hook_site_desc {
+	u64 addr;		/* the site's first byte */
+	const char *name;	/* hook name */
+	u32 nargs;		/* 0..4 arguments pinned at the site */
+	u32 flags;		/* 0 */
+};
+
+/* --- provided by the arch ------------------------------------------- */
+
+/* The .hook_sites descriptors, in link order.  Boot, once. */
+const struct hook_site_desc *arch_hook_sites(size_t *n);
+/* The bytes of a static site disarmed (a NOP) or armed (a call to the
+ * trampoline); returns their number (<= PATCH_MAX_LEN). */
+size_t arch_hook_site_insn(u64 site, bool armed, u8 *out);
+/* Is bytes[0..len) at addr the armed form of a static site?  (So the
+ * patch engine can emulate an in-flight site: see hook.c.) */
+bool arch_hook_is_site_call(u64 addr, const u8 *bytes, size_t len);
+/* Read code, fault-safe; returns the number of bytes NOT read. */
+size_t arch_hook_read(u64 addr, u8 *buf, size_t n);
+
+/*
+ * Probes.  prepare: prove addr is an instruction boundary, refuse what
+ * cannot be probed (*why gets the reason, a static string), and build the
+ * out-of-line slot; task context, hook lock held.  release: give the slot
+ * back (after a sync: no CPU can still be in it).  insn: the bytes to
+ * patch at addr armed (int3) or disarmed (the original first byte).
+ */
+int arch_probe_prepare(u64 addr, struct arch_probe *p, const char **why);
+void arch_probe_release(struct arch_probe *p);
+size_t arch_probe_insn(const struct arch_probe *p, bool armed, u8 *out);
+
+/* --- provided by hooks/hook.c, called by the arch -------------------- */
+
+/*
+ * From the trampoline, IRQs off: a static site at `site` was reached with
+ * arguments a0..a3.  Runs the hook's exits if it is armed.
+ */
+void hook_dispatch_static(u64 a0, u64 a1, u64 a2, u64 a3, u64 site);
+/*
+ * From the int3 handler, IRQs off: is addr a probe?  If so run its exits
+ * (if armed) with regs, and return the probe so the arch can execute the
+ * displaced instruction; NULL if addr is no probe.
+ */
+const struct arch_probe *hook_probe_hit(u64 addr, struct arch_regs *regs);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * What the hook layer needs from the hosting kernel, besides
+ * stub/kstub_port.h (port_is_noprobe, port_cpu_count) and
+ * hooks/patch.h (port_sync_others).  The reference kernel implements
+ * these in kernel/hooks_port.c.
+ */
+#ifndef HOOKS_HOOK_PORT_H
+#define HOOKS_HOOK_PORT_H
+
+#include "../lib/types.h"
+
+/*
+ * True when every other CPU is parked in the debugger and this CPU is
+ * its master (a monitor command, tracepoints inserted at resume): the
+ * hook layer then patches without IPIs (PATCH_PARKED) and defers frees
+ * to the next sync.  Task context or debugger master.
+ */
+bool port_hooks_parked(void);
+/*
+ * Start address of the symbol that contains addr, 0 if none is known;
+ * *name (if name) gets its name.  For the probe boundary proof.
+ */
+u64 port_sym_start(u64 addr, const char **name);
+
+#endif
