@@ -32,9 +32,9 @@
 #define LTT_FIELD_NAME_MAX 23	/* field name, incl. NUL */
 #define LTT_META_CAP 32768	/* TSDL text */
 #define LTT_PKT_MAGIC 0xC1FC1FC1u
-#define LTT_PKT_HDR 88		/* CTF packet header + context, padded */
+#define LTT_PKT_HDR 84		/* CTF packet header + context */
 #define LTT_REC_HDR 16		/* u32 id, u32 len, u64 timestamp */
-#define LTT_REC_ALIGN 8
+#define LTT_REC_ALIGN 1		/* records are packed: no padding */
 #define LTT_MIN_SUBBUF 512
 #define LTT_MAX_SUBBUF_SIZE (1u << 20)
 #define LTT_MAX_NEST 4		/* task < irq < nmi < (gdb) */

@@ -90,7 +90,6 @@ static void open_packet(struct ltt_area *a, struct ltt_cpu *c, unsigned cpu,
 	put64(h + PC_DISCARDED, c->lost[LTT_LOST_FULL] +
 	      c->lost[LTT_LOST_TOOBIG] + c->lost[LTT_LOST_NEST]);
 	put32(h + PC_CPU, cpu);
-	put32(h + PC_CPU + 4, 0);
 	local_add64(&c->commit[slot], LTT_PKT_HDR);
 }
 
@@ -209,11 +208,13 @@ void ltt_commit(struct ltt_reserve *x)
 	u8 *h = x->data - LTT_REC_HDR;
 	u64 gen = x->begin / a->subbuf_size / a->n_subbufs;
 
-	/* Header last, id last of all: a record with a valid id is whole. */
+	/* Header last, id last of all: a record with a valid id is whole
+	 * (records are packed, so the header may be unaligned: memcpy). */
 	put32(h + 4, x->rec_len);
 	put64(h + 8, x->ts);
 	ltt_barrier();
-	__atomic_store_n((u32 *)h, x->id, __ATOMIC_RELEASE);
+	put32(h, x->id);
+	ltt_barrier();
 	count_record(a, c, x->slot, gen);
 	local_add64(&c->events, 1);
 	local_add64(&c->commit[x->slot], x->rec_len);

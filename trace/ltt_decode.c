@@ -42,7 +42,7 @@ int ltt_dec_open(struct ltt_dec *d, const void *img, u64 size)
 		return FAIL(d, "corrupt header at offset 12: record sizes do not match version %u",
 			    LTT_VERSION);
 	if (a->ncpus == 0 || a->ncpus > a->max_cpus || a->max_cpus > LTT_MAX_CPUS)
-		return FAIL(d, "corrupt header at offset 32: ncpus %u", a->ncpus);
+		return FAIL(d, "corrupt header at offset 24: ncpus %u", a->ncpus);
 	u32 sb = a->subbuf_size, n = a->n_subbufs;
 	if (!sb || (sb & (sb - 1)) || sb < LTT_MIN_SUBBUF || sb > LTT_MAX_SUBBUF_SIZE ||
 	    n < 2 || n > LTT_MAX_SUBBUF || (u64)sb * n > a->data_stride)
@@ -129,7 +129,7 @@ static bool record_at(const struct ltt_area *a, const u8 *pkt, u32 pos, u32 limi
 	u32 id = get32(pkt + pos), len = get32(pkt + pos + 4);
 	u64 ts = get64(pkt + pos + 8);
 	const struct ltt_event *e = event_of(a, id);
-	if (!e || len < LTT_REC_HDR || len % LTT_REC_ALIGN || len > limit - pos ||
+	if (!e || len < LTT_REC_HDR || len > limit - pos ||
 	    ts < prev_ts)
 		return false;
 	r->id = id;
@@ -138,7 +138,7 @@ static bool record_at(const struct ltt_area *a, const u8 *pkt, u32 pos, u32 limi
 	r->payload = pkt + pos + LTT_REC_HDR;
 	r->len = len - LTT_REC_HDR;
 	long used = payload_size(e, r->payload, r->len);
-	return used >= 0 && ALIGN_UP((u64)used + LTT_REC_HDR, LTT_REC_ALIGN) == len;
+	return used >= 0 && (u64)used + LTT_REC_HDR == len;
 }
 
 int ltt_dec_packets(struct ltt_dec *d, unsigned cpu,
@@ -186,7 +186,7 @@ int ltt_dec_packets(struct ltt_dec *d, unsigned cpu,
 		}
 		if (closed) {
 			u64 content = get64(h + PC_CONTENT);
-			if (content % 64 || content / 8 < LTT_PKT_HDR || content / 8 > sb) {
+			if (content % 8 || content / 8 < LTT_PKT_HDR || content / 8 > sb) {
 				if (committed == sb)
 					return FAIL(d, "corrupt packet at offset %lu: content_size %lu bits",
 						    (unsigned long)(pk.img_off + PC_CONTENT),

@@ -2,8 +2,8 @@
  * TSDL (CTF 1.8) metadata kept in the trace area.  The prefix describes the
  * trace, the TSC clock and the one stream; each declared event appends its
  * block, so the text always covers every id a packet may hold.  Integers
- * are byte-aligned (the payload is packed); the event header is aligned to
- * 8 bytes, which is how records are padded.
+ * are byte-aligned: records are packed, with no padding anywhere, so a
+ * packet's content ends exactly where its last record does.
  */
 #include "ltt.h"
 #include "../lib/string.h"
@@ -58,7 +58,7 @@ static const char prefix_fmt[] =
 	"\t\tuint32_t id;\n"
 	"\t\tuint32_t len;\n"
 	"\t\ttsc_t timestamp;\n"
-	"\t} align(64);\n"
+	"\t};\n"
 	"\tpacket.context := struct {\n"
 	"\t\ttsc_t timestamp_begin;\n"
 	"\t\ttsc_t timestamp_end;\n"

@@ -396,7 +396,7 @@ static void reader_take(struct reader_state *st, unsigned cpu, u8 *pkt, u32 sb)
 	u64 content, ts;
 	memcpy(&content, pkt + 48, 8);
 	memcpy(&ts, pkt + 32, 8);
-	assert_true(content % 64 == 0 && content / 8 <= sb);
+	assert_true(content % 8 == 0 && content / 8 <= sb);
 	p.content = (u32)(content / 8);
 	p.ts_begin = ts;
 	st->packets++;

@@ -1,0 +1,24 @@
+"""kstub gdb commands: `source gdb-scripts/kstub.py` in gdb.
+
+Adds:
+  ltt ...     the LTT trace buffer (status, events, dump, enable, disable,
+              start, stop, clear, buffer, new-event, log): `help ltt`
+
+Everything reads target memory, so it works through kstub
+(`target remote /dev/ttyS0`) and through QEMU's own gdbstub
+(`target remote :1234`) alike, with the kernel's symbols loaded.
+"""
+import os
+import sys
+
+import gdb
+
+_here = os.path.dirname(os.path.abspath(__file__))
+if _here not in sys.path:
+    sys.path.insert(0, _here)
+
+import ltt_gdb  # noqa: E402
+
+if not getattr(gdb, "_kstub_ltt_registered", False):
+    ltt_gdb.register()
+    gdb._kstub_ltt_registered = True
