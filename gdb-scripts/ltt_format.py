@@ -30,6 +30,7 @@ MODES = {OVERWRITE: "overwrite", DISCARD: "discard"}
 LOST_CAUSES = ("full", "wrap", "toobig", "nest")
 
 EV_ENABLED, EV_STATIC, EV_GDB, EV_RAW = 1, 2, 4, 8
+PENDING_CLEAR = 1
 
 # Field types: name -> (code, fixed size or None, struct format).
 FTYPES = {
@@ -55,10 +56,10 @@ AREA_FIELDS = ("magic version hdr_size area_size ncpus max_cpus clock_hz uuid "
                "meta_off meta_cap meta_len event_size events_off events_cap "
                "nevents cpu_size cpus_off data_off data_stride subbuf_size "
                "n_subbufs mode active lock request ack rec_hdr pkt_hdr "
-               "reserved0 start_ts stop_ts clears").split()
+               "pending start_ts stop_ts clears").split()
 AREA_OFF = {"active": 116, "lock": 120, "request": 124, "start_ts": 144,
             "stop_ts": 152, "clears": 160, "meta_len": 64, "nevents": 80,
-            "subbuf_size": 104, "n_subbufs": 108, "mode": 112}
+            "subbuf_size": 104, "n_subbufs": 108, "mode": 112, "pending": 140}
 assert struct.calcsize(AREA_FMT) == 168
 CPU_OFF = {"offset": 0, "consumed": 8, "nest": 16, "cpu": 20, "last_ts": 24,
            "events": 32, "lost": 40, "commit": 72, "sb_events": 328}

@@ -262,8 +262,9 @@ Usage: ltt status"""
         tot = [0, 0, 0, 0]
         for c in tr.cpus:
             pk = len(tr.packet_range(c))
-            gdb.write("CPU %d: %d events, %d packets, lost: %s\n"
+            gdb.write("CPU %d: %d events, %d packets%s, lost: %s\n"
                       % (c.index, c.events, pk,
+                         ", stopped while logging" if c.nest else "",
                          " ".join("%s %d" % (n, v) for n, v in
                                   zip(L.LOST_CAUSES, c.lost))))
             tot = [x + y for x, y in zip(tot, c.lost)]
@@ -501,13 +502,24 @@ def _clear(t):
 class LttClear(gdb.Command):
     """Empty every CPU's buffer and zero the counters.
 
-Usage: ltt clear"""
+Usage: ltt clear
+If a CPU was stopped in the middle of logging an event, its buffer cannot
+be emptied under it: the kernel's ltt_ctl task then does the clear as soon
+as the kernel runs again (the area's `pending` word)."""
 
     def __init__(self):
         super().__init__("ltt clear", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
         t = _Target()
+        busy = [c.index for c in t.trace.cpus if c.nest]
+        if busy:
+            t.put32(L.AREA_OFF["pending"], t.area.pending | L.PENDING_CLEAR)
+            t.request()
+            gdb.write("ltt: CPU %s stopped while logging an event: the kernel "
+                      "clears the buffers when it resumes\n"
+                      % ", ".join(map(str, busy)))
+            return
         _clear(t)
         gdb.write("ltt: cleared %d CPUs\n" % t.area.ncpus)
 

@@ -104,6 +104,11 @@ static void ltt_ctl(void *arg)
 	struct ltt_area *a = ltt_get_area();
 	for (;;) {
 		u32 req = __atomic_load_n(&a->request, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&a->pending, __ATOMIC_ACQUIRE) & LTT_PENDING_CLEAR) {
+			if (!ltt_kernel_clear())
+				__atomic_fetch_and(&a->pending, ~LTT_PENDING_CLEAR,
+						   __ATOMIC_RELEASE);
+		}
 		ltt_sites_sync();
 		a->ack = req;
 		sleep_ms(20);

@@ -64,6 +64,9 @@ enum ltt_ftype {
 	LTT_F_BYTES,		/* u16 length + that many bytes */
 };
 
+/* area->pending: what the debugger asked the kernel to do on resume. */
+#define LTT_PENDING_CLEAR 0x1
+
 /* Event flags. */
 #define LTT_EV_ENABLED 0x1	/* records are logged */
 #define LTT_EV_STATIC 0x2	/* a key event compiled into the kernel */
@@ -130,7 +133,7 @@ struct ltt_area {
 	u32 ack;		/* last request the kernel applied */
 	u32 rec_hdr;		/* LTT_REC_HDR */
 	u32 pkt_hdr;		/* LTT_PKT_HDR */
-	u32 reserved0;
+	volatile u32 pending;	/* LTT_PENDING_*: work for the kernel */
 	u64 start_ts, stop_ts;	/* of the last start/stop */
 	u64 clears;		/* times the buffers were reset */
 	u8 pad[512 - 168];

@@ -4,10 +4,11 @@
  * named "ltt_<event>": disarmed it costs one 5-byte NOP; enabling the event
  * arms the hook and its exit (kernel/trace_events.c) logs the record.
  *
- * This header is the one place that says how a site is compiled.  Until the
- * hook layer is in the tree (LTT_SITES_DIRECT), a site is a predicted-not-
- * taken test of a per-event "armed" byte and a direct call: same exits,
- * same enable/disable switch, a load and a branch instead of a NOP.
+ * This header is the one place that says how a site is compiled.  Built
+ * with -DLTT_SITES_DIRECT (a kernel without the hook layer), a site is a
+ * predicted-not-taken test of a per-event "armed" byte and a direct call
+ * instead: same exits, same enable/disable switch, a load and a branch
+ * instead of a NOP.
  */
 #ifndef TRACE_LTT_SITE_H
 #define TRACE_LTT_SITE_H
@@ -17,9 +18,6 @@
 
 /* The exit side: a0..a3 as the site passed them. */
 typedef void (*ltt_site_fn)(const u64 *args);
-
-/* Remove this line once hooks/hook.c is in the tree: sites become hooks. */
-#define LTT_SITES_DIRECT 1
 
 #ifndef LTT_SITES_DIRECT
 #include "../hooks/hook.h"
