@@ -275,20 +275,18 @@ void hook_dispatch_static(u64 a0, u64 a1, u64 a2, u64 a3, u64 site)
 	run_exits(s->hook, &args);
 }
 
+static struct hook_probe *find_probe(u64 addr);
+
 const struct arch_probe *hook_probe_hit(u64 addr, struct arch_regs *regs)
 {
-	size_t n = __atomic_load_n(&probe_hi, __ATOMIC_ACQUIRE);
-	for (size_t i = 0; i < n; i++) {
-		struct hook_probe *p = &probes[i];
-		if (__atomic_load_n(&p->addr, __ATOMIC_ACQUIRE) != addr)
-			continue;
-		if (is_live(p->hook)) {
-			struct hook_args args = { .regs = regs, .addr = addr };
-			run_exits(p->hook, &args);
-		}
-		return &p->ap;
+	struct hook_probe *p = find_probe(addr);
+	if (!p)
+		return 0;
+	if (is_live(p->hook)) {
+		struct hook_args args = { .regs = regs, .addr = addr };
+		run_exits(p->hook, &args);
 	}
-	return 0;
+	return &p->ap;
 }
 
 #ifdef KSTUB_HOSTED
@@ -306,20 +304,44 @@ void hook_hosted_fire(const char *name, unsigned nargs, u64 a0, u64 a1,
 }
 #endif
 
-/*
- * patch_int3 met a site of a batch in flight whose new instruction is a
- * call: if it is a hook site's `call hook_trampoline`, skip it as the NOP
- * it replaces or is replaced by.  That is exact, not an approximation:
- * while a site is in a batch its hook's gate is closed (sites are patched
- * before a gate opens and after it closes), and the trampoline with a
- * closed gate does nothing.
- */
-static bool emulate_site(const struct patch_op *op, u64 *pc)
+static struct hook_probe *find_probe(u64 addr)
 {
+	size_t n = __atomic_load_n(&probe_hi, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < n; i++)
+		if (__atomic_load_n(&probes[i].addr, __ATOMIC_ACQUIRE) == addr)
+			return &probes[i];
+	return 0;
+}
+
+/*
+ * patch_int3 met an op of a batch in flight it cannot emulate itself:
+ *  - a static site's `call hook_trampoline`: skip it as the NOP it
+ *    replaces or is replaced by.  That is exact, not an approximation:
+ *    while a site is in a batch its hook's gate is closed (sites are
+ *    patched before a gate opens and after it closes), and the
+ *    trampoline with a closed gate does nothing;
+ *  - a probe being removed (its first byte going back): the probe is
+ *    findable until the batch is over, so its handler runs the displaced
+ *    instruction out of line.  Retrying instead could spin forever with
+ *    IRQs off while the batch waits for this CPU's sync.
+ */
+static int emulate_op(const struct patch_op *op, u64 *pc)
+{
+	if (find_probe(op->addr))
+		return -1;
 	if (!find_site(op->addr) ||
 	    !arch_hook_is_site_call(op->addr, op->bytes, op->len))
-		return false;
+		return 0;
 	*pc = op->addr + op->len;
+	return 1;
+}
+
+bool hook_probe_orig(u64 addr, u8 *byte)
+{
+	const struct hook_probe *p = find_probe(addr);
+	if (!p || !p->hook->patched)
+		return false;
+	*byte = p->ap.orig[0];
 	return true;
 }
 
@@ -381,7 +403,7 @@ void hook_init(void)
 		sites[j] = (struct site){ d[i].addr, h, (u8)d[i].nargs,
 					  (u8)arch_hook_site_insn(d[i].addr, false, nop) };
 	}
-	patch_set_emulator(emulate_site);
+	patch_set_emulator(emulate_op);
 	ready = true;
 }
 
@@ -747,6 +769,11 @@ int hook_declare_at(const char *name, u64 addr, const char **why)
 			*why = "already probed";
 			goto out;
 		}
+	}
+	if (!port_is_text(addr, 1)) {
+		err = HOOK_EREFUSED;
+		*why = "not in kernel text";
+		goto out;
 	}
 	if (port_is_noprobe(addr)) {
 		err = HOOK_EREFUSED;

@@ -54,5 +54,10 @@ void hook_dispatch_static(u64 a0, u64 a1, u64 a2, u64 a3, u64 site);
  * displaced instruction; NULL if addr is no probe.
  */
 const struct arch_probe *hook_probe_hit(u64 addr, struct arch_regs *regs);
+/*
+ * For the boundary proof, hook lock held: if addr holds the int3 of one of
+ * our probes, *byte gets the byte it replaced.
+ */
+bool hook_probe_orig(u64 addr, u8 *byte);
 
 #endif

@@ -22,7 +22,9 @@
  *   - a NOP of any length: skip it;
  *   - jmp rel32: go to its target;
  *   - whatever the registered emulator accepts (the hook layer's
- *     `call hook_trampoline`, see hooks/hook.c);
+ *     `call hook_trampoline`, see hooks/hook.c), or hands back to its
+ *     owner (a probe being removed: the probe handler runs the
+ *     displaced instruction out of line, whatever byte 0 holds now);
  *   - int3 itself (a breakpoint or probe being inserted): not ours, the
  *     caller hands it on to the breakpoint and probe handlers;
  *   - anything else: rewind and retry (pc = addr) until byte 0 is
@@ -150,18 +152,20 @@ bool patch_int3(u64 addr, u64 *pc)
 			const struct patch_op *op = &ops[mid];
 			if (op->bytes[0] == 0xcc)
 				return false; /* the new insn is this int3 */
-			__atomic_fetch_add(&stats.int3_emulated, 1, __ATOMIC_RELAXED);
+			int e = 0;
 			if (op->len == 5 && (op->bytes[0] == 0xe9)) {
 				s32 rel;
 				memcpy(&rel, op->bytes + 1, 4);
 				*pc = addr + 5 + (u64)(s64)rel;
 			} else if (is_nop(op)) {
 				*pc = addr + op->len; /* a NOP of any length */
-			} else if (emulator && emulator(op, pc)) {
-				/* done */
+			} else if (emulator && (e = emulator(op, pc)) != 0) {
+				if (e < 0)
+					return false; /* its owner runs it */
 			} else {
 				*pc = addr; /* retry until the batch is done */
 			}
+			__atomic_fetch_add(&stats.int3_emulated, 1, __ATOMIC_RELAXED);
 			return true;
 		}
 		if (ops[mid].addr < addr)

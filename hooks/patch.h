@@ -52,12 +52,15 @@ bool patch_int3(u64 addr, u64 *pc);
 /* Counters for tests and benchmarks. */
 void patch_get_stats(struct patch_stats *s);
 /*
- * Optional: an emulator for new instructions patch_int3() cannot emulate
- * by itself (it knows NOPs and jmp rel32).  It gets the in-flight op and
- * returns true with *pc set when it emulated it.  The hook layer uses it
- * for `call hook_trampoline` (see hooks/hook.c).  Boot, once.
+ * Optional: an emulator for in-flight ops patch_int3() cannot emulate by
+ * itself (it knows NOPs and jmp rel32).  It returns 1 when it emulated
+ * op (*pc set), -1 when the int3 belongs to someone else who will run
+ * the instruction (patch_int3 then returns false: a probe being removed),
+ * 0 when it does not know (patch_int3 rewinds and retries).  The hook
+ * layer uses it for `call hook_trampoline` and for probes (hooks/hook.c).
+ * Boot, once.
  */
-typedef bool (*patch_emulate_fn)(const struct patch_op *op, u64 *pc);
+typedef int (*patch_emulate_fn)(const struct patch_op *op, u64 *pc);
 void patch_set_emulator(patch_emulate_fn fn);
 
 /* Provided by the arch: write text through its writable alias; returns

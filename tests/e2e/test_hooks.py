@@ -20,6 +20,20 @@ def test_selftest_static_hooks_sets_probes(boot):
     m = k.wait_for(r"^hooks: selftest (passed|FAILED).*$", 60)
     assert m.group(1) == "passed", k.tail(40)
     assert "FAILED" not in k.console
+    con = k.console
+    # A probe mid-function on a rip-relative load ran its exit and the
+    # function still returned the right value.
+    assert re.search(r"^hooks: probe at hooks_st_rip\+[1-9]\d* \(rip-relative\) "
+                     r"hit 2 times, result ok$", con, re.M), con
+    assert re.search(r"^hooks: 11 probe kinds .* ok$", con, re.M), con
+    # Refused instructions, each with its reason.
+    for reason in ["not an instruction boundary", "int3", "iret", "loads SS",
+                   "far transfer", "software interrupt or system call",
+                   "ud0/ud1/ud2 \\(raises #UD on purpose\\)",
+                   "inside the debugger or patch engine",
+                   "not in kernel text"]:
+        assert re.search(r"^hooks: probe refused at [0-9a-f]+: %s$" % reason,
+                         con, re.M), reason
 
 
 @pytest.mark.timeout(120)

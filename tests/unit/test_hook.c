@@ -121,6 +121,7 @@ static void (*on_sync)(void);
 bool port_hooks_parked(void) { return parked; }
 u64 port_sym_start(u64 addr, const char **name) { (void)name; return addr; }
 bool port_is_noprobe(u64 addr) { return addr >= (u64)&text[900] && addr < (u64)&text[950]; }
+bool port_is_text(u64 addr, size_t len) { return addr >= (u64)text && addr + len <= (u64)text + 960; }
 void port_log(const char *s) { (void)s; }
 
 unsigned port_sync_others(void)
@@ -478,6 +479,8 @@ static void test_probes(void **state)
 	assert_int_equal(hook_declare_at("p2", SITE(1) + 2, &why), HOOK_EREFUSED);
 	assert_string_equal(why, "a static hook site");
 	assert_int_equal(hook_declare_at("p2", 0, &why), HOOK_EINVAL);
+	assert_int_equal(hook_declare_at("p2", (u64)&text[1000], &why), HOOK_EREFUSED);
+	assert_string_equal(why, "not in kernel text");
 
 	struct arch_regs *regs = (struct arch_regs *)&text[0]; /* opaque here */
 	assert_int_equal(hook_exit_register("p1", 0, ex, (void *)'P', "p"), 0);

@@ -178,13 +178,15 @@ static void test_int3_emulation(void **state)
 }
 
 static bool emu_called;
-static bool emu(const struct patch_op *op, u64 *pc)
+static int emu(const struct patch_op *op, u64 *pc)
 {
 	emu_called = true;
+	if (op->bytes[0] == 0x55)
+		return -1;	/* someone else's */
 	if (op->bytes[0] != 0xe8)
-		return false;
+		return 0;
 	*pc = op->addr + op->len;
-	return true;
+	return 1;
 }
 
 static void test_emulator(void **state)
@@ -197,6 +199,15 @@ static void test_emulator(void **state)
 	assert_true(emu_called);
 	assert_true(trap_claimed);
 	assert_int_equal(trap_pc, site + 5);
+	/* The emulator does not know it: retry. */
+	static const u8 mov[5] = { 0xb8, 1, 0, 0, 0 };
+	apply_one(mov);
+	assert_true(trap_claimed);
+	assert_int_equal(trap_pc, site);
+	/* The emulator says it has an owner: not claimed. */
+	static const u8 push[5] = { 0x55, 0x90, 0x90, 0x90, 0x90 };
+	apply_one(push);
+	assert_false(trap_claimed);
 }
 
 /* A breakpoint or probe being inserted: its int3 is not the engine's. */
