@@ -149,8 +149,11 @@ class Event:
 
     def pack(self):
         raw = bytearray(EVENT_SIZE)
-        struct.pack_into("<IHHI", raw, 0, self.id, self.flags, len(self.fields),
-                         self.raw_max)
+        fixed = sum(FTYPES[f.type][1] or 0 for f in self.fields)
+        if any(FTYPES[f.type][1] is None for f in self.fields):
+            fixed = 0
+        struct.pack_into("<IHHII", raw, 0, self.id, self.flags, len(self.fields),
+                         self.raw_max, fixed)
         raw[16:16 + len(self.name)] = self.name.encode()
         for i, f in enumerate(self.fields):
             base = 48 + 24 * i

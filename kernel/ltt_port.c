@@ -8,8 +8,9 @@
  *   ltt.size=BYTES         buffer pool per CPU (default 32768)
  *   ltt.subbuf=BYTES       sub-buffer (packet) size, a power of two (4096)
  *   ltt.mode=overwrite|discard   flight recorder (default) or drop new
- *   ltt.events=a,b,...     enable only these events (default: all)
+ *   ltt.events=a,b,...     enable only these events (all, none; default all)
  *   ltt.heartbeat=TICKS    heartbeat record period per CPU (default HZ)
+ *   ltt.bench=N            run the in-kernel benchmark (kernel/ltt_bench.c)
  */
 #include "kernel.h"
 #include "task.h"
@@ -23,6 +24,7 @@
 int ltt_sites_init(void);
 int ltt_sites_sync(void);
 extern u64 ltt_heartbeat_ticks;
+void ltt_bench_start(void);
 
 u64 ltt_port_clock(void)
 {
@@ -74,8 +76,12 @@ static u32 first_event_name(const char *s, size_t n, char *out, size_t size)
 static void apply_event_list(const char *v, size_t n)
 {
 	struct ltt_area *a = ltt_get_area();
+	if (n == 3 && !memcmp(v, "all", 3))
+		return;
 	for (u32 id = 1; id < a->nevents; id++)
 		ltt_event_set_enabled(id, false);
+	if (n == 4 && !memcmp(v, "none", 4))
+		return;
 	while (n) {
 		char name[LTT_NAME_MAX];
 		u32 k = first_event_name(v, n, name, sizeof(name));
@@ -197,6 +203,7 @@ void ltt_port_init(void)
 		ltt_start();
 	ltt_sites_sync();
 	task_create("ltt_ctl", 0, ltt_ctl, 0);
+	ltt_bench_start();		/* ltt.bench=N (kernel/ltt_bench.c) */
 	printk("ltt: %u CPUs x %u x %u bytes, %s, %s, area at %p (%lu KiB)\n",
 	       cfg.ncpus, cfg.n_subbufs, cfg.subbuf_size,
 	       cfg.mode == LTT_DISCARD ? "discard" : "overwrite",

@@ -81,7 +81,8 @@ struct ltt_event {
 	u16 flags;
 	u16 nfields;
 	u32 raw_max;		/* LTT_EV_RAW: largest payload in bytes */
-	u32 reserved;
+	u32 fixed_len;		/* payload bytes when every field is an
+				 * integer, else 0 */
 	char name[LTT_NAME_MAX];
 	struct ltt_field {
 		char name[LTT_FIELD_NAME_MAX];

@@ -47,12 +47,15 @@ static const struct {
 	{ "string", LTT_F_STRING, 0 }, { "bytes", LTT_F_BYTES, 0 },
 };
 
-static u32 ftype_size(u8 type)
+static inline u32 ftype_size(u8 type)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(ftypes); i++)
-		if (ftypes[i].type == type)
-			return ftypes[i].size;
-	return 0;
+	switch (type) {
+	case LTT_F_U8: case LTT_F_S8: return 1;
+	case LTT_F_U16: case LTT_F_S16: return 2;
+	case LTT_F_U32: case LTT_F_S32: return 4;
+	case LTT_F_U64: case LTT_F_S64: case LTT_F_X64: return 8;
+	default: return 0;
+	}
 }
 
 /* Words TSDL gives a meaning: not usable as field names. */
@@ -254,6 +257,14 @@ static int declare(u32 id, const char *name, const struct ltt_field *f,
 	e->raw_max = raw_max;
 	kstr_copy(e->name, name, sizeof(e->name));
 	memcpy(e->fields, f, nf * sizeof(*f));
+	for (u16 i = 0; i < nf; i++) {
+		u32 sz = ftype_size(f[i].type);
+		if (!sz) {
+			e->fixed_len = 0;
+			break;
+		}
+		e->fixed_len += sz;
+	}
 	if (ltt_meta_append_event(a, e)) {
 		memset(e, 0, sizeof(*e));
 		unlock(a);
@@ -325,8 +336,10 @@ int ltt_log_values(u32 id, const u64 *vals, u32 n)
 	if (!ltt_event_enabled(e) || !a->active)
 		return -1;
 	/* Size first, then pack straight into the reserved record. */
-	u32 len = 0, k = 0;
-	for (u16 i = 0; i < e->nfields; i++) {
+	u32 len = e->fixed_len, k = 0;
+	if (len && n < e->nfields)
+		return -3;
+	for (u16 i = 0; !e->fixed_len && i < e->nfields; i++) {
 		u8 t = e->fields[i].type;
 		if (k >= n)
 			return -3;
@@ -365,9 +378,14 @@ int ltt_log_values(u32 id, const u64 *vals, u32 n)
 			p += 2 + bl;
 			k += 2;
 		} else {
-			u32 sz = ftype_size(t);
-			memcpy(p, &vals[k++], sz);	/* little-endian */
-			p += sz;
+			/* Little-endian: the low bytes of the u64. */
+			switch (ftype_size(t)) {
+			case 8: memcpy(p, &vals[k], 8); p += 8; break;
+			case 4: memcpy(p, &vals[k], 4); p += 4; break;
+			case 2: memcpy(p, &vals[k], 2); p += 2; break;
+			default: *p++ = (u8)vals[k]; break;
+			}
+			k++;
 		}
 	}
 	ltt_commit(&x);
