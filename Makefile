@@ -30,7 +30,7 @@ USER_SRCS := $(wildcard kernel/user/*.c)
 KOBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 UOBJS := $(patsubst %,$(B)/k/%.user.o,$(USER_SRCS))
 
-all: $(B)/kernel.elf unit-build
+all: $(B)/kernel.elf unit-build host-tools
 
 # Flags live here: a change to this file rebuilds everything.
 $(KOBJS) $(UOBJS): Makefile
@@ -91,6 +91,8 @@ unit-build: $(UNIT_BINS) $(B)/h/decode_zydis
 
 # Differential test of arch/x86_64/decode.c against Zydis.
 include tests/unit/zydis.mk
+# Host tools: ltt-convert.
+include host-tools/host-tools.mk
 
 deps:
 	@sh mk/deps.sh
