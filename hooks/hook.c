@@ -336,6 +336,20 @@ static int emulate_op(const struct patch_op *op, u64 *pc)
 	return 1;
 }
 
+/* Addresses of the last removed probes, for hook_owns_addr(). */
+static u64 old_probes[64];
+static unsigned old_probes_next;
+
+bool hook_owns_addr(u64 addr)
+{
+	if (find_site(addr))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(old_probes); i++)
+		if (__atomic_load_n(&old_probes[i], __ATOMIC_RELAXED) == addr)
+			return true;
+	return false;
+}
+
 bool hook_probe_orig(u64 addr, u8 *byte)
 {
 	const struct hook_probe *p = find_probe(addr);
@@ -853,6 +867,8 @@ int hook_undeclare(const char *name)
 	/* No CPU can reach its int3 any more; those that did are done
 	 * after the next sync. */
 	struct hook_probe *p = h->probe;
+	__atomic_store_n(&old_probes[old_probes_next++ % ARRAY_SIZE(old_probes)],
+			 p->addr, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->addr, 0, __ATOMIC_RELEASE);
 	p->state = RETIRED;
 	struct hook_exitv *v = h->exits;

@@ -59,5 +59,11 @@ const struct arch_probe *hook_probe_hit(u64 addr, struct arch_regs *regs);
  * our probes, *byte gets the byte it replaced.
  */
 bool hook_probe_orig(u64 addr, u8 *byte);
+/*
+ * Any CPU, IRQs off: is addr the start of a static site, or where one of
+ * the last 64 removed probes was?  (An int3 met there with no batch in
+ * flight is stale: see probe.c.)
+ */
+bool hook_owns_addr(u64 addr);
 
 #endif

@@ -15,7 +15,7 @@
  * A sync is port_sync_others(): an IPI after which every other CPU has
  * executed a serializing instruction, so none holds stale prefetched
  * bytes.  A batch whose ops are all one byte long (breakpoints, probes)
- * needs only step 3: a one-byte store is atomic for the fetcher.
+ * needs two rounds (write, sync, write again, sync: see patch_apply).
  *
  * A CPU that traps on a site of the batch in flight comes to
  * patch_int3(), which emulates the new instruction:
@@ -105,37 +105,50 @@ int patch_apply(struct patch_op *ops, size_t n, enum patch_mode mode)
 		multi |= ops[i].len > 1;
 
 	/*
+	 * One-byte ops are written whole in round 1 (a one-byte store is
+	 * atomic for the fetcher) and written again, same value, in the
+	 * later rounds.  The rewrite matters only under QEMU TCG: a vCPU
+	 * that translates a block while another vCPU stores into it may keep
+	 * a translation of the bytes from before the store (QEMU drops a
+	 * page's translations before the store lands), and run it until the
+	 * page is written again.  The rewrite after a sync round drops every
+	 * translation made before it; a rewrite cannot leave a stale one of
+	 * its own, since it changes nothing.  Multi-byte sites need no such
+	 * care: round 2's tails drop translations of the old instruction,
+	 * and a stale int3 after round 3 only traps (probe.c reruns it).
+	 *
 	 * Failures: a write fails only where the alias does not map the
-	 * address, so in practice at a site's first write.  If the int3 of
-	 * site f cannot be written, sites before f (already guarded by
-	 * their int3) are completed and f and the rest are left as they
-	 * were.  A later failure (tail or byte 0) leaves that site guarded
-	 * by its int3 and the batch goes on with the others.
+	 * address, so in practice at a site's first write.  If the first
+	 * write of op f fails, ops before f are completed and f and the rest
+	 * are left as they were.  A later failure (tail or byte 0) leaves
+	 * that site guarded by its int3 and the batch goes on.
 	 */
 	size_t live_n = n;
 	int err = 0;
 	inflight_n = n;
 	__atomic_store_n(&inflight, ops, __ATOMIC_RELEASE);
-	if (multi) {
-		for (size_t i = 0; i < n; i++) {
-			if (ops[i].len > 1 && arch_text_write(ops[i].addr, &int3, 1)) {
-				live_n = i;
-				err = -1;
-				break;
-			}
+	for (size_t i = 0; i < n; i++) {
+		const u8 *b = ops[i].len > 1 ? &int3 : ops[i].bytes;
+		if (arch_text_write(ops[i].addr, b, 1)) {
+			live_n = i;
+			err = -1;
+			break;
 		}
-		sync_round();
+	}
+	sync_round();
+	for (size_t i = 0; i < live_n; i++) {
+		size_t k = ops[i].len > 1 ? 1 : 0;
+		if (arch_text_write(ops[i].addr + k, ops[i].bytes + k,
+				    ops[i].len > 1 ? ops[i].len - 1u : 1))
+			err = -1;
+	}
+	sync_round();
+	if (multi) {
 		for (size_t i = 0; i < live_n; i++)
-			if (ops[i].len > 1 &&
-			    arch_text_write(ops[i].addr + 1, ops[i].bytes + 1,
-					    ops[i].len - 1u))
+			if (arch_text_write(ops[i].addr, ops[i].bytes, 1))
 				err = -1;
 		sync_round();
 	}
-	for (size_t i = 0; i < live_n; i++)
-		if (arch_text_write(ops[i].addr, ops[i].bytes, 1))
-			err = -1;
-	sync_round();
 	__atomic_store_n(&inflight, (struct patch_op *)0, __ATOMIC_RELEASE);
 	return err;
 }
@@ -163,7 +176,13 @@ bool patch_int3(u64 addr, u64 *pc)
 				if (e < 0)
 					return false; /* its owner runs it */
 			} else {
-				*pc = addr; /* retry until the batch is done */
+				/* Retry until the batch is done.  A one-byte op is
+				 * written in round 1; writing it here too drops a
+				 * stale translation (see patch_apply) that would
+				 * otherwise keep this CPU trapping. */
+				if (op->len == 1)
+					arch_text_write(addr, op->bytes, 1);
+				*pc = addr;
 			}
 			__atomic_fetch_add(&stats.int3_emulated, 1, __ATOMIC_RELAXED);
 			return true;

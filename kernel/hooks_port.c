@@ -25,14 +25,121 @@ u64 port_sym_start(u64 addr, const char **name)
 	return addr - off;
 }
 
+/* ADDR (0x... or decimal) or SYMBOL[+OFFSET]; 0 if unknown. */
+static u64 parse_location(const char *s, size_t n)
+{
+	u64 v, off = 0;
+	if (kstr_to_u64(s, n, &v))
+		return v;
+	size_t plus = 0;
+	while (plus < n && s[plus] != '+')
+		plus++;
+	if (plus < n && !kstr_to_u64(s + plus + 1, n - plus - 1, &off))
+		return 0;
+	char name[64];
+	if (plus >= sizeof(name))
+		return 0;
+	memcpy(name, s, plus);
+	name[plus] = 0;
+	v = ksym_addr(name);
+	return v ? v + off : 0;
+}
+
+/* Next space-separated word of *s: start and length; advances *s. */
+static size_t word(const char **s, const char **start)
+{
+	while (**s == ' ')
+		(*s)++;
+	*start = *s;
+	while (**s && **s != ' ')
+		(*s)++;
+	return (size_t)(*s - *start);
+}
+
+static bool is_word(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && !memcmp(w, lit, n);
+}
+
+/* The exit of probes placed from gdb: hook_for_each counts its calls. */
+static void count_exit(const struct hook_args *a, void *data)
+{
+	(void)a;
+	(void)data;
+}
+
+/*
+ * monitor hooks [PREFIX]                list hooks, exits, armed state
+ * monitor hooks probe NAME LOCATION     declare a probe (with a counting
+ *                                       exit), or say why not
+ * monitor hooks unprobe NAME
+ * monitor hooks arm|disarm NAME
+ * monitor hooks arm-set|disarm-set SET
+ * Runs on the debugger master with the other CPUs parked: the hook layer
+ * patches without IPIs (port_hooks_parked).
+ */
 static void monitor_hooks(const char *args, void (*out)(const char *text))
 {
-	hook_print(out, args);
+	char line[160], name[32];
+	const char *p = args, *cmd, *w;
+	size_t cn = word(&p, &cmd), wn = word(&p, &w);
+	int err;
+
+	if (!cn || !(is_word(cmd, cn, "probe") || is_word(cmd, cn, "unprobe") ||
+		     is_word(cmd, cn, "arm") || is_word(cmd, cn, "disarm") ||
+		     is_word(cmd, cn, "arm-set") || is_word(cmd, cn, "disarm-set"))) {
+		hook_print(out, args);
+		return;
+	}
+	if (!wn || wn >= sizeof(name)) {
+		out("usage: monitor hooks probe NAME ADDR|SYMBOL[+OFF] | unprobe NAME | arm NAME | disarm NAME | arm-set SET | disarm-set SET\n");
+		return;
+	}
+	memcpy(name, w, wn);
+	name[wn] = 0;
+	if (is_word(cmd, cn, "probe")) {
+		const char *loc, *why = 0;
+		size_t ln = word(&p, &loc);
+		u64 addr = ln ? parse_location(loc, ln) : 0;
+		if (!addr) {
+			out("hooks: unknown location (use 0xADDR or SYMBOL[+OFFSET])\n");
+			return;
+		}
+		err = hook_declare_at(name, addr, &why);
+		if (!err)
+			err = hook_exit_register(name, 0, count_exit, 0, "count");
+		if (err && why)
+			kfmt_snprintf(line, sizeof(line), "hooks: probe %s at 0x%lx refused: %s\n",
+				      name, addr, why);
+		else if (err)
+			kfmt_snprintf(line, sizeof(line), "hooks: probe %s at 0x%lx: %s\n",
+				      name, addr, hook_strerror(err));
+		else
+			kfmt_snprintf(line, sizeof(line), "hooks: probe %s at 0x%lx declared (disarmed)\n",
+				      name, addr);
+		out(line);
+		return;
+	}
+	if (is_word(cmd, cn, "unprobe"))
+		err = hook_undeclare(name);
+	else if (is_word(cmd, cn, "arm"))
+		err = hook_arm(name);
+	else if (is_word(cmd, cn, "disarm"))
+		err = hook_disarm(name);
+	else if (is_word(cmd, cn, "arm-set"))
+		err = hook_set_arm(name);
+	else
+		err = hook_set_disarm(name);
+	char verb[16];
+	kstr_copy(verb, cmd, cn + 1 < sizeof(verb) ? cn + 1 : sizeof(verb));
+	kfmt_snprintf(line, sizeof(line), "hooks: %s %s: %s\n", verb, name,
+		      hook_strerror(err));
+	out(line);
 }
 
 static const struct kstub_monitor_cmd hooks_cmd = {
 	.name = "hooks",
-	.help = "hooks [PREFIX]: hook points, their exits, priorities, armed state",
+	.help = "hooks [PREFIX] | probe NAME LOC | unprobe NAME | arm|disarm NAME | arm-set|disarm-set SET",
 	.fn = monitor_hooks,
 };
 

@@ -14,6 +14,7 @@
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/decode.h"
 #include "../arch/x86_64/regs.h"
+#include "../arch/x86_64/lapic.h"
 
 static unsigned failures, checks;
 
@@ -369,8 +370,447 @@ static void selftest(void *arg)
 	task_exit();
 }
 
+/* --- SMP stress ------------------------------------------------------ */
+
+/*
+ * hooks.stress=N: CPU 0 arms and disarms the set hs_set N times while
+ * every CPU (CPU 0 between its operations) runs stress_burst() in a tight
+ * loop.  hs_set = hs_a (two static sites), hs_b (two) and hs_p (a probe
+ * on a rip-relative add in hooks_stress_probed).  A burst runs with IRQs
+ * off through a, b, p, a, b, p (positions 0..5); the exits set bit
+ * `position` in the CPU's mask.  Checks:
+ *   torn:     a burst saw the set half armed: its mask is not one run
+ *             of ones (a gate opening, maybe followed by the next closing;
+ *             an arm after a disarm cannot land in the same IRQs-off
+ *             burst, since the disarm's batch needs this CPU's IPI);
+ *   missed:   inside a window the controller declared stably armed
+ *             (after hook_set_arm returned, until it starts disarming), a
+ *             CPU's hs_a exit at position 0 skipped a burst;
+ *   disarmed: any exit call between hook_set_disarm's return and the
+ *             next hook_set_arm (checked every 64 cycles, after every CPU
+ *             ran a burst);
+ *   order:    hs_a's exits (prio 10, 15 while registered, 20) ran out of
+ *             priority order;
+ *   results:  hooks_stress_probed() returned a wrong value;
+ *   listing:  hook_for_each's call counts differ from the exits' own.
+ * An unexpected exception would oops the kernel (the e2e test watches).
+ */
+#define STRESS_K 0x1234
+
+__asm__(
+	"	.text\n"
+	"	.global hooks_stress_probed, hooks_stress_probe_at\n"
+	"hooks_stress_probed:\n"
+	"	mov %rdi, %rax\n"
+	"hooks_stress_probe_at:\n"
+	"	add hooks_stress_k(%rip), %rax\n"
+	"	ret\n");
+u64 hooks_stress_probed(u64 pos);
+extern const u8 hooks_stress_probe_at[];
+const u64 hooks_stress_k = STRESS_K;
+
+struct stress_cpu {
+	u64 seq;
+	u32 mask;
+	u64 last_seq, last_win;
+	u64 token;
+	u64 a1, a2, b, p, c;		/* exit calls */
+	u64 bursts, mixed;
+	u64 torn, missed, order, bad;
+} __attribute__((aligned(64)));
+
+static struct stress_cpu st[MAX_CPUS];
+static volatile u64 stress_window;	/* odd: stably armed */
+static volatile bool stress_stop;
+static volatile u32 stress_running;
+
+static struct stress_cpu *me(void)
+{
+	return &st[kern_cpu_id()];
+}
+
+static void ex_a1(const struct hook_args *a, void *data)
+{
+	(void)data;
+	struct stress_cpu *c = me();
+	c->a1++;
+	c->mask |= 1u << a->a[2];
+	c->token = (a->a[1] << 3) | a->a[2];
+	if (a->a[2] == 0) {
+		u64 w = __atomic_load_n(&stress_window, __ATOMIC_ACQUIRE);
+		if (w & 1) {
+			if (c->last_win == w && a->a[1] != c->last_seq + 1)
+				c->missed++;
+			c->last_win = w;
+			c->last_seq = a->a[1];
+		}
+	}
+}
+
+static void ex_c(const struct hook_args *a, void *data)
+{
+	(void)data;
+	struct stress_cpu *c = me();
+	c->c++;
+	if (c->token != ((a->a[1] << 3) | a->a[2]))
+		c->order++;
+	c->token |= 1ull << 63;
+}
+
+static void ex_a2(const struct hook_args *a, void *data)
+{
+	(void)data;
+	struct stress_cpu *c = me();
+	c->a2++;
+	if ((c->token & ~(1ull << 63)) != ((a->a[1] << 3) | a->a[2]))
+		c->order++;
+}
+
+static void ex_b(const struct hook_args *a, void *data)
+{
+	(void)data;
+	struct stress_cpu *c = me();
+	c->b++;
+	c->mask |= 1u << a->a[2];
+}
+
+static void ex_p(const struct hook_args *a, void *data)
+{
+	(void)data;
+	struct stress_cpu *c = me();
+	c->p++;
+	c->mask |= 1u << (a->regs->rdi & 7);
+}
+
+__attribute__((noinline)) static void stress_sites(u64 cpu, u64 seq)
+{
+	struct stress_cpu *c = &st[cpu];
+	HOOK(hs_a, cpu, seq, 0);
+	HOOK(hs_b, cpu, seq, 1);
+	c->bad += hooks_stress_probed(2) != 2 + STRESS_K;
+	HOOK(hs_a, cpu, seq, 3);
+	HOOK(hs_b, cpu, seq, 4);
+	c->bad += hooks_stress_probed(5) != 5 + STRESS_K;
+}
+
+static void stress_burst(void)
+{
+	u64 f = irq_save();
+	unsigned cpu = kern_cpu_id();
+	struct stress_cpu *c = &st[cpu];
+	c->mask = 0;
+	stress_sites(cpu, ++c->seq);
+	u32 m = c->mask;
+	irq_restore(f);
+	c->bursts++;
+	if (m == 0 || m == 0x3f)
+		return;
+	c->mixed++;
+	/* One run of ones (0..0 1..1 0..0): an arm's gate store, maybe
+	 * followed by the next disarm's.  A disarm and the next arm cannot
+	 * both land in one burst: the disarm's batch needs this CPU's IPI
+	 * in between. */
+	u32 low = m & -m;
+	if (((m + low) & m) != 0)
+		c->torn++;
+}
+
+static u64 stress_hlt;
+
+static void stress_worker(void *arg)
+{
+	(void)arg;
+	u64 k = 0;
+	__atomic_fetch_add(&stress_running, 1, __ATOMIC_RELAXED);
+	while (!__atomic_load_n(&stress_stop, __ATOMIC_ACQUIRE)) {
+		stress_burst();
+		if (stress_hlt && ++k % stress_hlt == 0)
+			sti_hlt();
+	}
+	__atomic_fetch_sub(&stress_running, 1, __ATOMIC_RELEASE);
+	task_exit();
+}
+
+static u64 total_calls(void)
+{
+	u64 t = 0;
+	for (unsigned i = 0; i < ncpus; i++)
+		t += __atomic_load_n(&st[i].a1, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&st[i].a2, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&st[i].b, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&st[i].p, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&st[i].c, __ATOMIC_RELAXED);
+	return t;
+}
+
+/* Every other CPU finished a burst it started after now; false if one
+ * did not within a second. */
+static bool others_progress(void)
+{
+	u64 seen[MAX_CPUS];
+	for (unsigned i = 0; i < ncpus; i++)
+		seen[i] = __atomic_load_n(&st[i].bursts, __ATOMIC_ACQUIRE);
+	u64 end = kern_nsec() + 1000000000ull;
+	for (unsigned i = 1; i < ncpus; i++)
+		while (__atomic_load_n(&st[i].bursts, __ATOMIC_ACQUIRE) < seen[i] + 2)
+			if (kern_nsec() > end)
+				return false;
+			else
+				cpu_relax();
+	return true;
+}
+
+struct listing_sum {
+	u64 a1, a2, b, p;
+};
+
+static void sum_listing(const struct hook_info *h, void *data)
+{
+	struct listing_sum *l = data;
+	for (size_t i = 0; i < h->nexits; i++) {
+		const char *n = h->exits[i].name;
+		u64 calls = h->exits[i].calls;
+		if (!strcmp(n, "hs_a1")) l->a1 += calls;
+		else if (!strcmp(n, "hs_a2")) l->a2 += calls;
+		else if (!strcmp(n, "hs_b")) l->b += calls;
+		else if (!strcmp(n, "hs_p")) l->p += calls;
+	}
+}
+
+static void stress(void *arg)
+{
+	u64 n = (u64)arg, disarmed_calls = 0, stalls = 0, errs = 0;
+	static const char *const set[] = { "hs_a", "hs_b", "hs_p" };
+	const char *why = 0;
+	struct patch_stats p0, p1;
+
+	if (hook_declare_at("hs_p", (u64)hooks_stress_probe_at, &why)) {
+		printk("hooks: stress FAILED: probe refused: %s\n", why);
+		task_exit();
+	}
+	errs += hook_exit_register("hs_a", 10, ex_a1, 0, "hs_a1") != 0;
+	errs += hook_exit_register("hs_a", 20, ex_a2, 0, "hs_a2") != 0;
+	errs += hook_exit_register("hs_b", 0, ex_b, 0, "hs_b") != 0;
+	errs += hook_exit_register("hs_p", 0, ex_p, 0, "hs_p") != 0;
+	errs += hook_set_define("hs_set", set, 3) != 0;
+	for (unsigned cpu = 1; cpu < ncpus; cpu++)
+		task_create("hooks_stress", cpu, stress_worker, 0);
+	while (__atomic_load_n(&stress_running, __ATOMIC_ACQUIRE) + 1 < ncpus)
+		yield();
+	printk("hooks: stress: %lu arm/disarm cycles of hs_set (hs_a x2 sites, hs_b x2, probe hs_p) on %u CPUs, workers halt every %lu bursts\n",
+	       n, ncpus, stress_hlt);
+	patch_get_stats(&p0);
+	u64 t0 = kern_nsec();
+	for (u64 i = 0; i < n; i++) {
+		errs += hook_set_arm("hs_set") != 0;
+		__atomic_store_n(&stress_window, 2 * i + 1, __ATOMIC_RELEASE);
+		if ((i & 255) == 0)	/* exits come and go while live */
+			errs += hook_exit_register("hs_a", 15, ex_c, 0, "hs_c") != 0;
+		if ((i & 255) == 128)
+			errs += hook_exit_unregister("hs_a", ex_c, 0) != 0;
+		stress_burst();
+		__atomic_store_n(&stress_window, 2 * i + 2, __ATOMIC_RELEASE);
+		errs += hook_set_disarm("hs_set") != 0;
+		if ((i & 63) == 63) {
+			u64 before = total_calls();
+			stress_burst();
+			port_sync_others();	/* wakes halted workers */
+			stalls += !others_progress();
+			disarmed_calls += total_calls() - before;
+		}
+		if ((i & 8191) == 8191)
+			printk("hooks: stress: %lu cycles\n", i + 1);
+	}
+	u64 t1 = kern_nsec();
+	patch_get_stats(&p1);
+	hook_exit_unregister("hs_a", ex_c, 0);
+	__atomic_store_n(&stress_stop, true, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&stress_running, __ATOMIC_ACQUIRE))
+		yield();
+
+	struct stress_cpu t = { 0 };
+	for (unsigned i = 0; i < ncpus; i++) {
+		t.a1 += st[i].a1; t.a2 += st[i].a2; t.b += st[i].b; t.p += st[i].p;
+		t.c += st[i].c; t.bursts += st[i].bursts; t.mixed += st[i].mixed;
+		t.torn += st[i].torn; t.missed += st[i].missed;
+		t.order += st[i].order; t.bad += st[i].bad;
+	}
+	struct listing_sum l = { 0 };
+	hook_for_each(sum_listing, &l);
+	u64 listing_bad = (l.a1 != t.a1) + (l.a2 != t.a2) + (l.b != t.b) + (l.p != t.p);
+	u64 ms = (t1 - t0) / 1000000;
+	printk("hooks: stress: %lu cycles in %lu ms (%lu us each), %lu sync rounds, %lu IPIs\n",
+	       n, ms, n ? (t1 - t0) / 1000 / n : 0, p1.sync_rounds - p0.sync_rounds,
+	       p1.ipis - p0.ipis);
+	printk("hooks: stress: %lu bursts, %lu saw a transition; exit calls a1=%lu a2=%lu c=%lu b=%lu p=%lu; int3 emulated %lu\n",
+	       t.bursts, t.mixed, t.a1, t.a2, t.c, t.b, t.p,
+	       p1.int3_emulated - p0.int3_emulated);
+	printk("hooks: stress: torn=%lu missed=%lu disarmed_calls=%lu order=%lu bad_results=%lu listing_mismatch=%lu stalls=%lu errors=%lu\n",
+	       t.torn, t.missed, disarmed_calls, t.order, t.bad, listing_bad, stalls, errs);
+	bool pass = !t.torn && !t.missed && !disarmed_calls && !t.order && !t.bad &&
+		    !listing_bad && !stalls && !errs && t.a1 && t.p && t.mixed;
+	errs += hook_undeclare("hs_p") != 0;
+	printk("hooks: stress %s\n", pass && !errs ? "passed" : "FAILED");
+	task_exit();
+}
+
+/* --- benchmark (hooks.bench) ------------------------------------------ */
+
+/*
+ * Lines "hooks-bench: ..." for bench/bench_hooks.py.  Per-operation
+ * costs from rdtsc over loops run with IRQs off; arming costs from
+ * kern_nsec() with the patch engine's counters of sync rounds and IPIs.
+ */
+__attribute__((noinline)) u64 hooks_bench_plain(u64 x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+
+__attribute__((noinline)) u64 hooks_bench_hooked(u64 x)
+{
+	HOOK(hb_site, x);
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+
+/* The probe goes on the add, mid-function. */
+__asm__(
+	"	.text\n"
+	"	.global hooks_bench_probed, hooks_bench_probe_at\n"
+	"hooks_bench_probed:\n"
+	"	mov %rdi, %rax\n"
+	"hooks_bench_probe_at:\n"
+	"	add $1, %rax\n"
+	"	ret\n");
+u64 hooks_bench_probed(u64 x);
+extern const u8 hooks_bench_probe_at[];
+
+#define R10(x) x x x x x x x x x x
+__attribute__((noinline)) void hooks_bench_sites(void)
+{
+	HOOK(hb_1);
+	R10(HOOK(hb_10);)
+	R10(R10(HOOK(hb_100);))
+	R10(R10(R10(HOOK(hb_1000);)))
+}
+
+static u64 bench_calls;
+
+static void bench_exit(const struct hook_args *a, void *data)
+{
+	(void)a;
+	(void)data;
+	bench_calls++;
+}
+
+static void report(const char *item, u64 n, u64 cycles)
+{
+	u64 mhz = arch_tsc_hz() / 1000000;
+	u64 c100 = cycles * 100 / n;
+	u64 ns100 = mhz ? cycles * 100000 / mhz / n : 0;
+	printk("hooks-bench: item=%s n=%lu cycles=%lu.%02lu ns=%lu.%02lu\n", item, n,
+	       c100 / 100, c100 % 100, ns100 / 100, ns100 % 100);
+}
+
+/* Best of 5 runs of n calls (the host may take the CPU away). */
+static u64 time_loop(u64 (*fn)(u64), u64 n)
+{
+	u64 best = ~0ull;
+	for (int r = 0; r < 5; r++) {
+		u64 f = irq_save();
+		u64 x = 0, t0 = rdtsc();
+		for (u64 i = 0; i < n; i++)
+			x = fn(x);
+		u64 t1 = rdtsc();
+		irq_restore(f);
+		if (x != n)
+			return 0;
+		if (t1 - t0 < best)
+			best = t1 - t0;
+	}
+	return best;
+}
+
+static void bench(void *arg)
+{
+	(void)arg;
+	const u64 n = 200000, np = 20000;
+	const char *why;
+	printk("hooks-bench: start (%u CPUs, TSC %lu MHz)\n", ncpus,
+	       arch_tsc_hz() / 1000000);
+	report("nosite", n, time_loop(hooks_bench_plain, n));
+	report("disarmed", n, time_loop(hooks_bench_hooked, n));
+	hook_exit_register("hb_site", 0, bench_exit, 0, "bench");
+	hook_arm("hb_site");
+	report("armed1", n, time_loop(hooks_bench_hooked, n));
+	hook_disarm("hb_site");
+
+	report("probe_off", np, time_loop(hooks_bench_probed, np));
+	if (hook_declare_at("hb_probe", (u64)hooks_bench_probe_at, &why))
+		printk("hooks-bench: probe refused: %s\n", why);
+	hook_exit_register("hb_probe", 0, bench_exit, 0, "bench");
+	hook_arm("hb_probe");
+	report("probe_hit", np, time_loop(hooks_bench_probed, np));
+	hook_undeclare("hb_probe");
+
+	/* Bare sync rounds: best of 5 runs of 200. */
+	u64 best = ~0ull;
+	for (int r = 0; r < 5; r++) {
+		u64 t0 = kern_nsec();
+		for (int i = 0; i < 200; i++)
+			port_sync_others();
+		u64 t = (kern_nsec() - t0) / 200;
+		best = t < best ? t : best;
+	}
+	printk("hooks-bench: sync_round us=%lu ipis_per_round=%u\n", best / 1000,
+	       ncpus - 1);
+
+	static const char *const names[] = { "hb_1", "hb_10", "hb_100", "hb_1000" };
+	static const unsigned sites[] = { 1, 10, 100, 1000 };
+	/* Median of 21 arm/disarm pairs. */
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		enum { REPS = 21 };
+		u64 arm_ns[REPS], disarm_ns[REPS];
+		struct patch_stats p0, p1, p2;
+		hook_exit_register(names[i], 0, bench_exit, 0, "bench");
+		for (int r = 0; r < REPS; r++) {
+			patch_get_stats(&p0);
+			u64 a = kern_nsec();
+			hook_arm(names[i]);
+			u64 b = kern_nsec();
+			patch_get_stats(&p1);
+			hook_disarm(names[i]);
+			u64 c = kern_nsec();
+			patch_get_stats(&p2);
+			arm_ns[r] = b - a;
+			disarm_ns[r] = c - b;
+		}
+		for (int x = 1; x < REPS; x++)	/* insertion sorts */
+			for (int y = x; y && arm_ns[y - 1] > arm_ns[y]; y--) {
+				u64 t = arm_ns[y]; arm_ns[y] = arm_ns[y - 1]; arm_ns[y - 1] = t;
+			}
+		for (int x = 1; x < REPS; x++)
+			for (int y = x; y && disarm_ns[y - 1] > disarm_ns[y]; y--) {
+				u64 t = disarm_ns[y]; disarm_ns[y] = disarm_ns[y - 1]; disarm_ns[y - 1] = t;
+			}
+		printk("hooks-bench: arm sites=%u arm_us=%lu disarm_us=%lu rounds=%lu ipis=%lu disarm_rounds=%lu\n",
+		       sites[i], arm_ns[REPS / 2] / 1000, disarm_ns[REPS / 2] / 1000,
+		       p1.sync_rounds - p0.sync_rounds, p1.ipis - p0.ipis,
+		       p2.sync_rounds - p1.sync_rounds);
+	}
+	printk("hooks-bench: done\n");
+	task_exit();
+}
+
 void hooks_selftest_start(void)
 {
+	if (kcmd_flag(kern_cmdline, "hooks.bench"))
+		task_create("hooks_bench", 0, bench, 0);
 	if (kcmd_flag(kern_cmdline, "hooks.selftest"))
 		task_create("hooks_selftest", 0, selftest, 0);
+	u64 n = kcmd_u64(kern_cmdline, "hooks.stress", 0);
+	stress_hlt = kcmd_u64(kern_cmdline, "hooks.stress_hlt", 16);
+	if (n)
+		task_create("hooks_stress", 0, stress, (void *)n);
 }

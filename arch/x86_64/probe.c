@@ -54,6 +54,7 @@
 #include "../../hooks/patch.h"
 #include "../../lib/string.h"
 #include "decode.h"
+#include "paging.h"
 #include "probe.h"
 #include "regs.h"
 #include "trap.h"
@@ -412,6 +413,41 @@ static bool cond_true(u8 cc, u64 f)
 	return (cc & 1) ? !r : r;
 }
 
+/*
+ * An int3 at one of our sites or former probes when no batch has it in
+ * flight and memory no longer holds int3: the CPU executed code older
+ * than memory.  Real CPUs cannot (every batch ends with a sync round:
+ * each CPU serialized after the last write), but QEMU TCG can: a vCPU
+ * that translates a block while another vCPU writes the page may keep a
+ * translation of the bytes from before the write (the writer invalidates
+ * the page's translations before its store lands), and then runs it
+ * until the page is written again.  So write the byte again, with a
+ * locked cmpxchg of the same value through the alias (it cannot undo a
+ * concurrent writer's int3; on QEMU any store to the page drops its
+ * translations), and rerun the instruction.
+ * If memory holds int3 now, the next batch has started since
+ * patch_int3() looked (its int3 lands after it is published): ask again.
+ * False if the int3 is nobody's of ours after all.
+ */
+static bool refetch(struct arch_regs *r, u64 addr)
+{
+	u8 *alias = arch_text_alias((const void *)addr);
+	u8 now = __atomic_load_n((const u8 *)addr, __ATOMIC_ACQUIRE);
+	u64 pc;
+	if (!alias)
+		return false;
+	if (now == 0xcc) {
+		if (!patch_int3(addr, &pc))
+			return false;
+		r->rip = pc;
+		return true;
+	}
+	__atomic_compare_exchange_n(alias, &now, now, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	r->rip = addr;
+	return true;
+}
+
 /* Flags popf may change in ring 0 (not RF, VM, VIF, VIP). */
 #define POPF_MASK 0x00247fd5ull
 
@@ -423,6 +459,8 @@ bool probe_int3(struct arch_regs *r)
 	r->rip = addr;		/* exits see the probed instruction's address */
 	const struct arch_probe *p = hook_probe_hit(addr, r);
 	if (!p) {
+		if (hook_owns_addr(addr) && refetch(r, addr))
+			return true;	/* a stale int3: run what is there */
 		r->rip = addr + 1;
 		return false;
 	}

@@ -90,7 +90,8 @@ static void test_three_rounds(void **state)
 	assert_memory_equal(&text[16], nop5, 5);
 }
 
-/* One-byte ops only (breakpoints, probes): one write, one round. */
+/* One-byte ops only (breakpoints, probes): written in round 1, written
+ * again (same value) in round 2; two rounds. */
 static void test_one_byte_batch(void **state)
 {
 	(void)state;
@@ -99,9 +100,29 @@ static void test_one_byte_batch(void **state)
 		{ .addr = (u64)&text[16], .len = 1, .bytes = { 0xcc } },
 	};
 	assert_int_equal(patch_apply(ops, 2, PATCH_LIVE), 0);
-	assert_int_equal(rounds, 1);
+	assert_int_equal(rounds, 2);
+	assert_int_equal(writes, 4);
+	assert_int_equal(seen[0][16], 0xcc);	/* already at round 1 */
+	assert_int_equal(seen[0][48], 0xcc);
 	assert_int_equal(text[16], 0xcc);
 	assert_int_equal(text[48], 0xcc);
+}
+
+/* A one-byte op in a batch with sites: in round 1, then rewritten. */
+static void test_mixed_batch(void **state)
+{
+	(void)state;
+	static const u8 call[5] = { 0xe8, 1, 2, 3, 4 };
+	struct patch_op ops[2] = {
+		op5(32, call),
+		{ .addr = (u64)&text[20], .len = 1, .bytes = { 0xcc } },
+	};
+	assert_int_equal(patch_apply(ops, 2, PATCH_LIVE), 0);
+	assert_int_equal(rounds, 3);
+	assert_int_equal(seen[0][20], 0xcc);
+	assert_int_equal(seen[0][32], 0xcc);
+	assert_memory_equal(&text[32], call, 5);
+	assert_int_equal(writes, 6);	/* 2 + 2 + 2 */
 }
 
 static void test_parked_no_ipis(void **state)
@@ -262,6 +283,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_three_rounds, setup),
 		cmocka_unit_test_setup(test_one_byte_batch, setup),
+		cmocka_unit_test_setup(test_mixed_batch, setup),
 		cmocka_unit_test_setup(test_parked_no_ipis, setup),
 		cmocka_unit_test_setup(test_int3_emulation, setup),
 		cmocka_unit_test_setup(test_emulator, setup),
