@@ -1,13 +1,17 @@
 """Issue 3: a stock gdb debugs the live kernel through kstub.
 
 Every scenario runs against QEMU with 4 CPUs and a real gdb (batch or MI).
-The suite is parameterized by transport through the `target` fixture, so a
-new transport (UDP) runs the same scenarios.  COM1 stays the console (the
-harness reads it); the stub is on COM2 (kstub=ttyS1), a pty gdb opens.
+The suite is parameterized by transport through the `target` fixture, so
+every scenario runs over each transport.  COM1 stays the console (the
+harness reads it).  serial: the stub is on COM2 (kstub=ttyS1), a pty gdb
+opens.  udp: the stub is on an e1000 (kstub=udp:10.0.2.15:PORT) behind
+QEMU user networking, with a free host port forwarded to the same guest
+port on 127.0.0.1; gdb uses `target remote udp:127.0.0.1:PORT`.
 """
 import os
 import re
 import select
+import socket
 import termios
 import time
 import tty
@@ -23,11 +27,15 @@ USER = r"^user: pid=\d+ iteration=(\d+)"
 
 
 class Target:
-    """A booted kernel with kstub listening, and how gdb reaches it."""
+    """A booted kernel with kstub listening, and how gdb reaches it.
 
-    def __init__(self, kernel, where):
+    where: gdb's `target remote` argument; link: how the kernel names the
+    link in its messages ("ttyS1", "udp:10.0.2.15:PORT")."""
+
+    def __init__(self, kernel, where, link):
         self.kernel = kernel
         self.where = where
+        self.link = link
 
     def gdb(self, *commands, timeout=90, setup=()):
         out = run_gdb_batch(self.kernel.kernel, self.where, list(commands),
@@ -42,7 +50,23 @@ class Target:
         return self.kernel.wait_for(USER, timeout, start=start)
 
 
-@pytest.fixture(params=["serial"])
+def free_udp_port():
+    """A UDP port on 127.0.0.1 that nothing is bound to right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def udp_netdev(port):
+    """QEMU options: an e1000 on user networking, host 127.0.0.1:port
+    forwarded to the guest's port.  Not restrict=on: libslirp's restricted
+    mode drops every UDP datagram the guest sends (DHCP and TFTP aside),
+    replies to forwarded ports included, so gdb would never hear back."""
+    return ["-netdev", "user,id=n0,hostfwd=udp:127.0.0.1:%d-:%d" % (port, port),
+            "-device", "e1000,netdev=n0"]
+
+
+@pytest.fixture(params=["serial", "udp"])
 def target(request, boot):
     """boot(extra cmdline) -> Target for the transport under test."""
 
@@ -50,7 +74,14 @@ def target(request, boot):
         if request.param == "serial":
             k = boot("kstub=ttyS1 " + cmdline, cpus, gdb=True, **kw)
             k.wait_for(r"^kstub: gdb stub on ttyS1", 30)
-            return Target(k, k.gdb_tty)
+            return Target(k, k.gdb_tty, "ttyS1")
+        if request.param == "udp":
+            port = free_udp_port()
+            link = "udp:10.0.2.15:%d" % port
+            kw["extra_args"] = udp_netdev(port) + list(kw.get("extra_args", ()))
+            k = boot("kstub=%s %s" % (link, cmdline), cpus, **kw)
+            k.wait_for(r"^kstub: gdb stub on %s$" % re.escape(link), 30)
+            return Target(k, "udp:127.0.0.1:%d" % port, link)
         raise AssertionError("unknown transport " + request.param)
 
     return _target
@@ -217,16 +248,43 @@ def test_bad_addresses_keep_kernel_running(target):
     t.user_progress()
 
 
-def _raw(tty_path):
-    fd = os.open(tty_path, os.O_RDWR | os.O_NOCTTY)
-    tty.setraw(fd)
-    attrs = termios.tcgetattr(fd)
-    attrs[3] &= ~termios.ECHO
-    termios.tcsetattr(fd, termios.TCSANOW, attrs)
-    return fd
+class _RawLink:
+    """The stub's link without gdb: a raw pty, or a connected UDP socket
+    (each write one datagram).  Has fileno() for select."""
+
+    def __init__(self, where):
+        if where.startswith("udp:"):
+            host, port = where[4:].rsplit(":", 1)
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.connect((host, int(port)))
+            self.fd = self.sock.fileno()
+        else:
+            self.sock = None
+            self.fd = os.open(where, os.O_RDWR | os.O_NOCTTY)
+            tty.setraw(self.fd)
+            attrs = termios.tcgetattr(self.fd)
+            attrs[3] &= ~termios.ECHO
+            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+
+    def fileno(self):
+        return self.fd
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+        else:
+            os.close(self.fd)
 
 
-def _read_until(fd, pattern, timeout):
+def _raw(where):
+    return _RawLink(where)
+
+
+def _write(link, data):
+    os.write(link.fileno(), data)
+
+
+def _read_until(link, pattern, timeout):
     rx = re.compile(pattern)
     buf = b""
     deadline = time.monotonic() + harness.scaled(timeout)
@@ -236,9 +294,9 @@ def _read_until(fd, pattern, timeout):
             return buf
         left = deadline - time.monotonic()
         assert left > 0, "no %r from the stub; got %r" % (pattern, buf)
-        r, _, _ = select.select([fd], [], [], left)
+        r, _, _ = select.select([link], [], [], left)
         if r:
-            buf += os.read(fd, 4096)
+            buf += os.read(link.fileno(), 65536)
 
 
 def _frame(body):
@@ -254,31 +312,31 @@ def test_garbage_and_bad_checksums_do_not_wedge(target):
         # Noise first: random bytes, stray '#', half packets.
         noise = bytes((i * 37 + 11) & 0xFF for i in range(512)).replace(
             b"\x03", b"")
-        os.write(fd, noise + b"#zz$garbage#q" + b"\xff" * 64)
+        _write(fd, noise + b"#zz$garbage#q" + b"\xff" * 64)
         # A packet with a wrong checksum is refused with '-'.
-        os.write(fd, b"$qSupported#00")
+        _write(fd, b"$qSupported#00")
         _read_until(fd, rb"-", 20)
         # A good one is acked and answered.
-        os.write(fd, _frame(b"?"))
+        _write(fd, _frame(b"?"))
         reply = _read_until(fd, rb"\+.*\$T[0-9a-f]{2}thread:[0-9a-f]+;"
                                 rb".*#[0-9a-f]{2}", 20)
-        os.write(fd, b"+")
+        _write(fd, b"+")
         # A truncated packet, then silence: the stub resynchronises.
-        os.write(fd, b"$m1000")
-        os.write(fd, _frame(b"g"))
+        _write(fd, b"$m1000")
+        _write(fd, _frame(b"g"))
         _read_until(fd, rb"\$[0-9a-fx]{64,}#[0-9a-f]{2}", 20)
-        os.write(fd, b"+")
+        _write(fd, b"+")
         # Malformed packets get E.., unknown ones the empty reply.
-        os.write(fd, _frame(b"mzz,4"))
+        _write(fd, _frame(b"mzz,4"))
         _read_until(fd, rb"\$E01#", 20)
-        os.write(fd, b"+" + _frame(b"qNoSuchThing"))
+        _write(fd, b"+" + _frame(b"qNoSuchThing"))
         _read_until(fd, rb"\$#00", 20)
-        os.write(fd, b"+" + _frame(b"D"))
+        _write(fd, b"+" + _frame(b"D"))
         _read_until(fd, rb"\$OK#9a", 20)
-        os.write(fd, b"+")
+        _write(fd, b"+")
         assert reply
     finally:
-        os.close(fd)
+        fd.close()
     t.user_progress()
     out = t.gdb("info threads", "detach")
     assert re.search(r'Thread 4 "CPU#3"', out), out
@@ -288,7 +346,7 @@ def test_garbage_and_bad_checksums_do_not_wedge(target):
 def test_panic_stops_in_gdb(target):
     t = target("kstub.fault=panic", expect_crash=True)
     t.kernel.wait_for(r"^kstub: kstub.fault=panic requested on CPU \d+, "
-                      r"waiting for gdb on ttyS1$", 30)
+                      r"waiting for gdb on %s$" % re.escape(t.link), 30)
     out = t.gdb("bt", "info threads", "detach")
     assert re.search(r"^#0\s+(0x[0-9a-f]+ in )?demo_fault_panic \(\)", out,
                      re.M), out
