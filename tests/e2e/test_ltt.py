@@ -222,7 +222,9 @@ def test_event_declared_and_logged_from_gdb_via_qemu_gdbstub(boot, tmp_path):
     # The kernel carries on tracing after gdb wrote into its buffers.
     m = k.wait_for(USER, 30, start=len(k.console))
     out = gdb(k, where, "ltt dump --last 400", "detach")
-    assert "syscall_entry" in out and "Python Exception" not in out, out
+    # 400 events can span less than the ring-3 task's 500 ms syscall
+    # period on a loaded host: look for what every tick logs.
+    assert "timer_tick" in out and "Python Exception" not in out, out
 
 
 @pytest.mark.timeout(240)
