@@ -111,7 +111,7 @@ TRANSPORT ?= serial
 CPUS ?= 4
 run: deps
 	@$(MAKE) --no-print-directory $(B)/kernel.elf
-	$(PYTHON) tools/run.py --transport $(TRANSPORT) --cpus $(CPUS) $(RUN_ARGS)
+	$(PYTHON) tools/run.py --transport $(TRANSPORT) --cpus $(CPUS) $(if $(UDP_PORT),--port $(UDP_PORT)) $(RUN_ARGS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

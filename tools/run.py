@@ -1,15 +1,23 @@
 #!/usr/bin/python3
 """Boot the kstub reference kernel in QEMU and attach gdb (make run).
 
-Default: the kernel runs with "kstub=ttyS0 kstub.wait", COM1 is a pty.  This
-script shows the console on the terminal until the kernel prints
+Serial (default): the kernel runs with "kstub=ttyS0 kstub.wait", COM1 is a
+pty.  This script shows the console on the terminal until the kernel prints
 "kstub: ... waiting for gdb", then hands the pty to gdb:
 
     gdb -q -ex 'file build/kernel.elf' [-x gdb-scripts/kstub.py] \\
         -ex 'target remote /dev/pts/N'
 
 From then on the console arrives in gdb (the stub forwards it as 'O'
-packets).  When stdin is not a terminal, a short batch session runs instead
+packets).
+
+UDP (--transport udp): the kernel runs with "kstub=udp:10.0.2.15:PORT
+kstub.wait" on an e1000 behind QEMU user networking, host 127.0.0.1:PORT
+forwarded to the guest's PORT; gdb runs `target remote udp:127.0.0.1:PORT`.
+The console stays on COM1 (a pty) and this script keeps copying it to the
+terminal.  No restrict=on: libslirp's restricted mode drops every UDP
+datagram the guest sends (its udp_input lets only DHCP and TFTP through),
+the stub's replies included; the forward binds 127.0.0.1 only.  When stdin is not a terminal, a short batch session runs instead
 (info threads, bt, info registers rip, detach) and the script exits.
 QEMU is always killed at the end.
 
@@ -25,6 +33,7 @@ import re
 import select
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +63,9 @@ def parse_args(argv):
                "make run RUN_ARGS='--no-gdb --append heartbeat=1'")
     p.add_argument("--transport", choices=("serial", "udp"), default="serial",
                    help="how gdb reaches the stub (default: serial)")
+    p.add_argument("--port", type=int, default=0, metavar="N",
+                   help="UDP port, the same on host and guest (default: "
+                        "1234, or a free one if 1234 is taken)")
     p.add_argument("--cpus", type=int, default=4, metavar="N",
                    help="number of CPUs, 1-16 (default: 4)")
     p.add_argument("--no-gdb", action="store_true",
@@ -74,6 +86,10 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if not 1 <= a.cpus <= 16:
         p.error("--cpus must be between 1 and 16")
+    if not 0 <= a.port <= 65535:
+        p.error("--port must be between 1 and 65535")
+    if a.port and a.transport != "udp":
+        p.error("--port is for --transport udp")
     return a
 
 
@@ -183,14 +199,52 @@ def echo_until_waiting(fd, q, timeout):
             deadline = min(deadline, time.monotonic() + 2)
 
 
+def udp_port(wanted):
+    """wanted, or 1234 (the kernel's default) if free on 127.0.0.1, or any
+    free port."""
+    for port in ([wanted] if wanted else [1234, 0]):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError as e:
+                if wanted:
+                    die("UDP port %d on 127.0.0.1: %s" % (port, e.strerror), 2)
+                continue
+            return s.getsockname()[1]
+    die("no free UDP port on 127.0.0.1")
+
+
+def copy_console(fd, stop):
+    """The console after gdb attached over UDP: COM1 is still ours."""
+    while not stop.is_set():
+        try:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            data = os.read(fd, 4096) if r else b""
+        except OSError:
+            return
+        if data:
+            sys.stdout.buffer.write(data.replace(b"\r\n", b"\n"))
+            sys.stdout.buffer.flush()
+
+
 def run_gdb(a, accel):
-    cmdline = ("kstub=ttyS0 kstub.wait " + a.append).strip()
+    extra = ["-S", "-monitor", "stdio"]
+    if a.transport == "udp":
+        port = udp_port(a.port)
+        link = "udp:10.0.2.15:%d" % port
+        target = "udp:127.0.0.1:%d" % port
+        extra += ["-netdev", "user,id=n0,hostfwd=udp:127.0.0.1:%d-:%d"
+                  % (port, port), "-device", "e1000,netdev=n0"]
+    else:
+        link, target = "ttyS0", None
+    cmdline = ("kstub=%s kstub.wait %s" % (link, a.append)).strip()
     argv = qemu_accel.qemu_argv(a.kernel, cmdline, a.cpus, a.memory, accel,
-                                ["-serial", "pty"],
-                                ["-S", "-monitor", "stdio"])
+                                ["-serial", "pty"], extra)
     banner(accel, a, "kernel command line %r" % cmdline)
     q = Qemu(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
              stderr=subprocess.PIPE)
+    stop = threading.Event()
+    console = None
     try:
         pty = q.wait_pty("serial0", 10)
         if not pty:
@@ -201,7 +255,12 @@ def run_gdb(a, accel):
         tty.setraw(fd)
         q.monitor("cont")
         ok = echo_until_waiting(fd, q, a.boot_timeout)
-        os.close(fd)
+        if target and ok:
+            console = threading.Thread(target=copy_console, args=(fd, stop),
+                                       daemon=True)
+            console.start()
+        else:
+            os.close(fd)
         if not ok and q.proc.poll() is not None:
             die("QEMU exited (status %s)" % q.proc.poll())
         if not ok:
@@ -210,7 +269,7 @@ def run_gdb(a, accel):
         gdb = [a.gdb, "-q", "-ex", "file %s" % a.kernel]
         if GDB_SCRIPT.exists():
             gdb += ["-x", str(GDB_SCRIPT)]
-        gdb += ["-ex", "target remote %s" % pty]
+        gdb += ["-ex", "target remote %s" % (target or pty)]
         if sys.stdin.isatty():
             print("run.py: %s" % shlex.join(gdb), file=sys.stderr, flush=True)
             # ^C belongs to gdb (break-in); this script just waits.
@@ -233,13 +292,14 @@ def run_gdb(a, accel):
     finally:
         q.monitor("quit")
         q.kill()
+        if console:
+            stop.set()
+            console.join(2)
+            os.close(fd)
 
 
 def main(argv=None):
     a = parse_args(argv)
-    if a.transport == "udp":
-        die("UDP transport not implemented yet; use --transport serial "
-            "(make run TRANSPORT=serial)", 2)
     if not Path(a.kernel).exists():
         die("%s not found: run `make build/kernel.elf` first" % a.kernel)
     try:
