@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Protocol benchmark: kstub over serial against QEMU's own gdbstub.
+"""Protocol benchmark: kstub over serial and over UDP against QEMU's own
+gdbstub.
 
-Both run the same kernel in the same QEMU (TCG unless real KVM), in this
-one run, with the same gdb:
+All three run the same kernel in the same QEMU (TCG unless real KVM), in
+this one run, with the same gdb (UDP: an e1000 behind QEMU user networking,
+gdb on the forwarded 127.0.0.1 port; serial: COM2 as a pty; QEMU: -gdb tcp):
   * memory read throughput: `dump binary memory` of 1 MiB of kernel RAM;
   * breakpoint round trips: one breakpoint on demo_fib hit N times with
     `continue`.
@@ -79,6 +81,16 @@ def bench_kstub(cpus, hits, pings):
         return run_gdb(k.gdb_tty, hits, pings)
 
 
+def bench_kstub_udp(cpus, hits, pings):
+    port = harness.free_udp_port()
+    k = harness.Kernel("kstub=udp:10.0.2.15:%d" % port, cpus,
+                       name="bench-kstub-udp",
+                       extra_args=harness.udp_netdev(port))
+    with k:
+        k.wait_for(r"^user: pid=", 60)
+        return run_gdb("udp:127.0.0.1:%d" % port, hits, pings)
+
+
 def bench_qemu(cpus, hits, pings):
     port = free_port()
     k = harness.Kernel("", cpus, name="bench-qemu-gdbstub",
@@ -103,19 +115,27 @@ def main():
                        text=True).stdout.split("\n")[0].split()[-1]))
     print("  measuring kstub over serial (pty) ...", flush=True)
     ks = bench_kstub(a.cpus, a.hits, a.pings)
+    print("  measuring kstub over UDP (e1000, user networking) ...", flush=True)
+    ku = bench_kstub_udp(a.cpus, a.hits, a.pings)
     print("  measuring QEMU's gdbstub (tcp) ...", flush=True)
     qm = bench_qemu(a.cpus, a.hits, a.pings)
+
+    def row(name, f):
+        return (name, f(ks), f(ku), f(qm))
     rows = [
-        ("memory read, 1 MiB (MiB/s)", 1 / ks[0], 1 / qm[0]),
-        ("breakpoint stops per second", a.hits / ks[1], a.hits / qm[1]),
-        ("small packet round trip (us)", ks[2] / a.pings * 1e6,
-         qm[2] / a.pings * 1e6),
+        row("memory read, 1 MiB (MiB/s)", lambda r: 1 / r[0]),
+        row("breakpoint stops per second", lambda r: a.hits / r[1]),
+        row("small packet round trip (us)", lambda r: r[2] / a.pings * 1e6),
     ]
     print()
-    print("%-32s %12s %14s %8s" % ("", "kstub/serial", "QEMU gdbstub", "ratio"))
-    for name, mine, peer in rows:
-        print("%-32s %12.2f %14.2f %8.3f" % (name, mine, peer, mine / peer))
-    print("\n(ratio = kstub / QEMU; for round-trip time lower is better)")
+    print("%-30s %9s %9s %9s %8s %8s" % ("", "serial", "UDP", "QEMU",
+                                         "ser/QEMU", "UDP/QEMU"))
+    for name, ser, udp, peer in rows:
+        print("%-30s %9.2f %9.2f %9.2f %8.3f %8.3f" % (
+            name, ser, udp, peer, ser / peer, udp / peer))
+    print("\n(serial, UDP: kstub over each transport; QEMU: its own gdbstub "
+          "over tcp;\n ratios = kstub / QEMU; for round-trip time lower is "
+          "better)")
 
 
 if __name__ == "__main__":

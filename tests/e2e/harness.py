@@ -15,6 +15,7 @@ import ctypes
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -292,6 +293,22 @@ class Kernel:
 
 
 # --- gdb ------------------------------------------------------------------
+
+def free_udp_port():
+    """A UDP port on 127.0.0.1 that nothing is bound to right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def udp_netdev(port):
+    """QEMU options: an e1000 on user networking, host 127.0.0.1:port
+    forwarded to the guest's port.  Not restrict=on: libslirp's restricted
+    mode drops every UDP datagram the guest sends (DHCP and TFTP aside),
+    replies to forwarded ports included, so gdb would never hear back."""
+    return ["-netdev", "user,id=n0,hostfwd=udp:127.0.0.1:%d-:%d" % (port, port),
+            "-device", "e1000,netdev=n0"]
+
 
 def run_gdb_batch(kernel_elf, tty, commands, timeout=60, setup=()):
     """Run `gdb -batch` against target `tty` (a pty path or host:port) and

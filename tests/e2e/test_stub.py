@@ -50,22 +50,6 @@ class Target:
         return self.kernel.wait_for(USER, timeout, start=start)
 
 
-def free_udp_port():
-    """A UDP port on 127.0.0.1 that nothing is bound to right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def udp_netdev(port):
-    """QEMU options: an e1000 on user networking, host 127.0.0.1:port
-    forwarded to the guest's port.  Not restrict=on: libslirp's restricted
-    mode drops every UDP datagram the guest sends (DHCP and TFTP aside),
-    replies to forwarded ports included, so gdb would never hear back."""
-    return ["-netdev", "user,id=n0,hostfwd=udp:127.0.0.1:%d-:%d" % (port, port),
-            "-device", "e1000,netdev=n0"]
-
-
 @pytest.fixture(params=["serial", "udp"])
 def target(request, boot):
     """boot(extra cmdline) -> Target for the transport under test."""
@@ -76,9 +60,9 @@ def target(request, boot):
             k.wait_for(r"^kstub: gdb stub on ttyS1", 30)
             return Target(k, k.gdb_tty, "ttyS1")
         if request.param == "udp":
-            port = free_udp_port()
+            port = harness.free_udp_port()
             link = "udp:10.0.2.15:%d" % port
-            kw["extra_args"] = udp_netdev(port) + list(kw.get("extra_args", ()))
+            kw["extra_args"] = harness.udp_netdev(port) + list(kw.get("extra_args", ()))
             k = boot("kstub=%s %s" % (link, cmdline), cpus, **kw)
             k.wait_for(r"^kstub: gdb stub on %s$" % re.escape(link), 30)
             return Target(k, "udp:127.0.0.1:%d" % port, link)

@@ -8,7 +8,7 @@
   * garbage datagrams and floods do not wedge the stub.
 
 Every kernel runs `kstub=udp:10.0.2.15:PORT` on an e1000 behind QEMU user
-networking with host 127.0.0.1:PORT forwarded (test_stub.udp_netdev).
+networking with host 127.0.0.1:PORT forwarded (harness.udp_netdev).
 """
 import json
 import os
@@ -25,7 +25,7 @@ import pytest
 
 import harness
 from harness import GdbMI, run_gdb_batch
-from test_stub import Target, free_udp_port, udp_netdev
+from test_stub import Target
 
 CPUS = 4
 USER = r"^user: pid=\d+ iteration=(\d+)"
@@ -33,10 +33,10 @@ SCRATCH = 0x8000000     # 128 MiB: RAM the reference kernel never allocates
 
 
 def boot_udp(boot, cmdline="", cpus=CPUS, **kw):
-    port = free_udp_port()
+    port = harness.free_udp_port()
     link = "udp:10.0.2.15:%d" % port
     k = boot("kstub=%s %s" % (link, cmdline), cpus,
-             extra_args=udp_netdev(port), **kw)
+             extra_args=harness.udp_netdev(port), **kw)
     k.wait_for(r"^kstub: gdb stub on %s$" % re.escape(link), 30)
     return Target(k, "udp:127.0.0.1:%d" % port, link), port
 
