@@ -42,14 +42,13 @@ int bp_add(u64 addr)
 	return -1;
 }
 
-int bp_del(u64 addr)
+void bp_del(u64 addr)
 {
 	struct bp *b = find(addr);
 	if (!b)
-		return -1;
+		return;
 	/* Stays "known" until reused: a CPU may still trap on it. */
 	b->used = false;
-	return 0;
 }
 
 void bp_clear_all(void)

@@ -13,7 +13,8 @@
 
 /* Debugger master, CPUs parked. 0 ok, -1 table full or bad address. */
 int bp_add(u64 addr);
-int bp_del(u64 addr);
+/* Debugger master, CPUs parked.  Removing an unknown address is a no-op. */
+void bp_del(u64 addr);
 void bp_clear_all(void);
 /* Write all int3s (resume) / restore the original bytes (entry). */
 void bp_insert_all(void);

@@ -314,11 +314,19 @@ static void handle_Z(const char *pkt, size_t n)
 		reply_str(E_MALFORMED);
 		return;
 	}
+	/*
+	 * Inserting what is there and removing what is not both answer OK:
+	 * gdb gets the state it asked for.  Over UDP this is how a command
+	 * looks when gdb resends it because our ack was lost, and a second
+	 * "z" must not fail where the first one succeeded.
+	 */
 	if (b.type == 0) {
-		if (b.insert)
+		if (b.insert) {
 			reply_str(bp_add(b.addr) ? E_FAULT : "OK");
-		else
-			reply_str(bp_del(b.addr) ? E_INVAL : "OK");
+		} else {
+			bp_del(b.addr);
+			reply_str("OK");
+		}
 		return;
 	}
 	if (b.insert) {
@@ -349,13 +357,10 @@ static void handle_Z(const char *pkt, size_t n)
 	}
 	for (int i = 0; i < ARCH_HW_SLOTS; i++) {
 		struct arch_hw_bp *h = &ks.hw[i];
-		if (h->used && h->type == b.type && h->addr == b.addr) {
+		if (h->used && h->type == b.type && h->addr == b.addr)
 			h->used = false;
-			reply_str("OK");
-			return;
-		}
 	}
-	reply_str(E_INVAL);
+	reply_str("OK");
 }
 
 static void monitor_out(const char *s)

@@ -19,7 +19,7 @@ import tty
 import pytest
 
 import harness
-from harness import run_gdb_batch, GdbMI
+from harness import ElfSymbols, GdbMI, run_gdb_batch
 
 CPUS = 4
 ONLINE = r"^CPUs online: 4$"
@@ -222,8 +222,19 @@ def test_detach_and_reattach(target):
 def test_bad_addresses_keep_kernel_running(target):
     t = target()
     t.kernel.wait_for(USER, 30)
+    fib = "%x" % ElfSymbols(harness.KERNEL_ELF).addr("demo_fib")
+    watch = "%x" % ElfSymbols(harness.KERNEL_ELF).addr("demo_watch")
+    # Breakpoint packets are idempotent (a resent z must not fail), but a
+    # breakpoint in the debugger's own code is refused.
+    bp_packets = ["Z0,%s,1" % fib, "Z0,%s,1" % fib, "z0,%s,1" % fib,
+                  "z0,%s,1" % fib, "z2,%s,8" % watch, "z1,%s,1" % fib,
+                  "Z0,%x,1" % ElfSymbols(harness.KERNEL_ELF).addr("kstub_enter")]
     out = t.gdb("x/x 0", "x/x 0x8000000000000000", "x/4x 0xfffffffffffffff0",
-                "set var *(int *)0 = 1", "info threads", "detach")
+                "set var *(int *)0 = 1",
+                *["maint packet " + p for p in bp_packets],
+                "info threads", "detach")
+    replies = re.findall(r'^received: "([^"]*)"', out, re.M)
+    assert replies == ["OK"] * 6 + ["E0e"], out
     assert "Cannot access memory at address 0x0" in out, out
     assert "Cannot access memory at address 0x8000000000000000" in out, out
     assert "Cannot access memory at address 0xfffffffffffffff0" in out, out
