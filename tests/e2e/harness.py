@@ -305,7 +305,8 @@ def udp_netdev(port):
     """QEMU options: an e1000 on user networking, host 127.0.0.1:port
     forwarded to the guest's port.  Not restrict=on: libslirp's restricted
     mode drops every UDP datagram the guest sends (DHCP and TFTP aside),
-    replies to forwarded ports included, so gdb would never hear back."""
+    replies to forwarded ports included, so gdb would never hear back
+    (test_udp.py::test_restrict_on_drops_the_stubs_replies)."""
     return ["-netdev", "user,id=n0,hostfwd=udp:127.0.0.1:%d-:%d" % (port, port),
             "-device", "e1000,netdev=n0"]
 
