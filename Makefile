@@ -93,6 +93,8 @@ unit-build: $(UNIT_BINS) $(B)/h/decode_zydis
 include tests/unit/zydis.mk
 # Host tools: ltt-convert.
 include host-tools/host-tools.mk
+# libFuzzer targets: make fuzz.
+include tests/fuzz/fuzz.mk
 
 deps:
 	@sh mk/deps.sh
@@ -105,6 +107,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@sh mk/run-unit.sh $(UNIT_BINS)
 	@$(MAKE) --no-print-directory decode-zydis
+	@$(MAKE) --no-print-directory fuzz
 	$(PYTHON) -m pytest -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 TRANSPORT ?= serial

@@ -41,6 +41,10 @@ int ltt_dec_open(struct ltt_dec *d, const void *img, u64 size)
 	    a->rec_hdr != LTT_REC_HDR)
 		return FAIL(d, "corrupt header at offset 12: record sizes do not match version %u",
 			    LTT_VERSION);
+	/* The registry, CPU blocks and buffers are read as structs. */
+	if ((a->events_off | a->cpus_off | a->data_off) & 7 || a->data_stride & 7)
+		return FAIL(d, "corrupt header at offset %zu: misaligned offsets",
+			    __builtin_offsetof(struct ltt_area, events_off));
 	if (a->ncpus == 0 || a->ncpus > a->max_cpus || a->max_cpus > LTT_MAX_CPUS)
 		return FAIL(d, "corrupt header at offset 24: ncpus %u", a->ncpus);
 	u32 sb = a->subbuf_size, n = a->n_subbufs;

@@ -1,0 +1,107 @@
+/*
+ * libFuzzer target: whatever gdb (or anyone) can put on the wire.  The
+ * input is the byte stream the stub receives: rsp_recv() frames it
+ * (acks, naks, garbage, oversized and truncated packets) and every packet
+ * it accepts goes through each command parser, as the command loop would
+ * hand it over.  rsp_send() also runs against the rest of the stream, so
+ * its ack/nak/resend logic sees hostile replies.
+ *
+ *   make fuzz                     each target for FUZZ_RUNS inputs
+ *   build/fuzz/fuzz_rsp CORPUS    open-ended, libFuzzer's options
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "stub/rsp_packet.h"
+#include "stub/rsp_parse.h"
+
+static const uint8_t *in;
+static size_t in_len, in_pos;
+
+static int fz_getc(u32 timeout_ms)
+{
+	(void)timeout_ms;
+	return in_pos < in_len ? in[in_pos++] : -1;
+}
+
+static void fz_write(const u8 *b, size_t n)
+{
+	(void)b;
+	(void)n;
+}
+
+static const struct rsp_transport fz_serial = {
+	.name = "fuzz", .getc = fz_getc, .write = fz_write,
+};
+static const struct rsp_transport fz_udp = {
+	.name = "fuzz-udp", .getc = fz_getc, .write = fz_write,
+	.send_packet = fz_write,
+};
+
+static void parse_all(char *pkt, size_t n)
+{
+	struct rsp_mem m;
+	struct rsp_bp b;
+	struct rsp_vcont v;
+	struct rsp_resume r;
+	struct rsp_qxfer x;
+	u64 regno, val;
+	s64 tid;
+	char op, out[512];
+	static u8 bin[RSP_PACKET_MAX];
+	const char *p = pkt, *pv;
+	size_t pvn;
+
+	rsp_parse_m(pkt, n, &m);
+	if (!rsp_parse_M(pkt, n, &m) && m.len <= sizeof(bin))
+		rsp_hex_decode(m.data, m.len, bin);
+	if (!rsp_parse_X(pkt, n, &m)) {
+		long k = rsp_unescape((u8 *)m.data, m.data_len);
+		if (k > (long)m.data_len)
+			__builtin_trap();	/* unescaping never grows */
+	}
+	rsp_parse_Z(pkt, n, &b);
+	rsp_parse_p(pkt, n, &regno);
+	rsp_parse_P(pkt, n, &regno, &pv, &pvn);
+	rsp_parse_H(pkt, n, &op, &tid);
+	rsp_parse_T(pkt, n, &tid);
+	rsp_parse_vcont(pkt, n, &v);
+	rsp_parse_resume(pkt, n, &r);
+	rsp_parse_qxfer_read(pkt, n, &x);
+	rsp_parse_qrcmd(pkt, n, out, sizeof(out));
+	rsp_parse_hex(&p, pkt + n, &val);
+	p = pkt;
+	rsp_parse_tid(&p, pkt + n, &tid);
+	rsp_is(pkt, n, "qSupported", ":");
+	rsp_is(pkt, n, "vCont", ";?");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct rsp_conn c;
+	static char pkt[RSP_PACKET_MAX + 1];
+	size_t n;
+
+	if (!size)
+		return 0;
+	in = data + 1;
+	in_len = size - 1;
+	in_pos = 0;
+	/* First byte: which transport, and whether acks are off. */
+	rsp_conn_init(&c, data[0] & 1 ? &fz_udp : &fz_serial);
+	c.no_ack = data[0] & 2;
+	for (int i = 0; i < 64 && in_pos < in_len; i++) {
+		int rc = rsp_recv(&c, pkt, &n, 1);
+		if (rc == RSP_OK) {
+			if (n > RSP_PACKET_MAX)
+				__builtin_trap();	/* the contract */
+			parse_all(pkt, n);
+			/* A reply, acked (or not) by what follows. */
+			rsp_send(&c, "OK", 2);
+		} else if (rc == RSP_TIMEOUT) {
+			break;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Seed inputs for the libFuzzer targets (tests/fuzz/fuzz_*.c): a few
+well-formed inputs of each kind, so the fuzzers start past the first
+checks.  Usage: seeds.py OUTDIR  (writes OUTDIR/rsp, OUTDIR/net,
+OUTDIR/ltt)."""
+import struct
+import sys
+from pathlib import Path
+
+
+def frame(body):
+    return b"$%s#%02x" % (body, sum(body) & 0xFF)
+
+
+def rsp_seeds():
+    bodies = [b"?", b"g", b"qC", b"m100000,40", b"M8000000,4:deadbeef",
+              b"X8000000,4:ab}]cd", b"Z0,1171f0,1", b"z2,2000,8",
+              b"p10", b"P10=0100000000000000", b"Hg3", b"Hc-1", b"T2",
+              b"vCont?", b"vCont;s:1;c", b"vCont;C05:p1.2", b"c", b"s100000",
+              b"C0b;100000", b"qXfer:features:read:target.xml:0,fff",
+              b"qRcmd,68656c70", b"qSupported:multiprocess+;swbreak+", b"D"]
+    out = []
+    for i, b in enumerate(bodies):
+        out.append(bytes([i & 3]) + b"+" + frame(b) + b"+-" + b"\x03")
+    out.append(b"\x00" + b"$" + b"m" * 20000 + b"#00")   # too long
+    out.append(b"\x01" + b"junk$qC#b3$qC#b4+")          # bad checksum first
+    return out
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ipv4(src, dst, payload, ident=1, frag_off=0, more=False, proto=17):
+    flags = (0x2000 if more else 0) | (frag_off // 8)
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident,
+                    flags, 64, proto, 0, src, dst)
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def udp(src, dst, sport, dport, data):
+    ln = 8 + len(data)
+    pseudo = src + dst + struct.pack("!BBH", 0, 17, ln)
+    h = struct.pack("!HHHH", sport, dport, ln, 0)
+    c = csum(pseudo + h + data) or 0xFFFF
+    return struct.pack("!HHHH", sport, dport, ln, c) + data
+
+
+def eth(payload, etype=0x0800):
+    return b"\xff" * 6 + b"\x52\x54\x00\x12\x34\x56" + struct.pack("!H", etype) + payload
+
+
+def rec(f, flags=0):
+    return struct.pack("!BH", flags, len(f)) + f
+
+
+def net_seeds():
+    host, me = bytes([10, 0, 2, 2]), bytes([10, 0, 2, 15])
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1,
+                      b"\x52\x55\x0a\x00\x02\x02", host, b"\0" * 6, me)
+    small = udp(host, me, 40000, 1234, frame(b"qC"))
+    big = udp(host, me, 40000, 1234, frame(b"M8000000,400:" + b"ab" * 1024))
+    frags = []
+    off = 0
+    while off < len(big):
+        n = min(1480, len(big) - off)
+        frags.append(eth(ipv4(host, me, big[off:off + n], ident=7,
+                              frag_off=off, more=off + n < len(big))))
+        off += n
+    return [rec(eth(arp, 0x0806)),
+            rec(eth(ipv4(host, me, small))),
+            b"".join(rec(f, 4) for f in frags),
+            b"".join(rec(f) for f in reversed(frags)),
+            rec(b"10.0.2.15"), rec(b"udp:10.0.2.15:1234")]
+
+
+def ltt_seeds():
+    # Mode 1 (patch the real dump): no patch, a cut, a few bytes changed.
+    return [b"\x01\x00\x00\x00", b"\x01\x00\x10\x00",
+            b"\x01\x00\x00\x00" + b"\x00\x00\x10\xff\x00\x01\x00\x07",
+            b"\x00KSTUBLTT"]
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if len(sys.argv) == 2 else 2
+    root = Path(sys.argv[1])
+    for name, seeds in (("rsp", rsp_seeds()), ("net", net_seeds()),
+                        ("ltt", ltt_seeds())):
+        d = root / name
+        d.mkdir(parents=True, exist_ok=True)
+        for i, s in enumerate(seeds):
+            (d / ("seed-%02d" % i)).write_bytes(s)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
