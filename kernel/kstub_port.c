@@ -196,6 +196,18 @@ static void udp_rx(u32 src, u16 sport, const u8 *d, size_t n)
 	bool from_peer = udp.bound && src == udp.peer_ip && sport == udp.peer_port;
 	if (!n)
 		return;
+	if (from_peer && udp.released) {
+		/* gdb resends its D when our ack is late (remotetimeout).  A
+		 * resent D after the session ended would stop the kernel
+		 * again, and the stub would wait ~20 s for the ack of its
+		 * "OK" from a gdb that has gone. */
+		size_t left;
+		const u8 *pkt = first_packet(d, n, &left);
+		if (pkt && is_detach(pkt, left)) {
+			udp.duplicates++;
+			return;
+		}
+	}
 	if (!from_peer) {
 		size_t left;
 		bool starts = first_packet(d, n, &left) || d[0] == 0x03;

@@ -350,6 +350,44 @@ def test_second_client_is_ignored_while_first_is_attached(boot):
     t.user_progress()
 
 
+@pytest.mark.timeout(120)
+def test_resent_detach_after_the_session_does_not_stop_the_kernel(boot):
+    """gdb resends D when the stub's ack is slower than remotetimeout
+    (a loaded host).  The resent D arrives after the session ended: it
+    must not stop the kernel again (the stub would then wait ~20 s for
+    the ack of its "OK" from a gdb that has gone)."""
+    t, port = boot_udp(boot)
+    t.kernel.wait_for(USER, 30)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("127.0.0.1", port))
+    s.settimeout(harness.scaled(20))
+
+    def reply(pattern):
+        buf = b""
+        while not re.search(pattern, buf):
+            buf += s.recv(65536)
+        return buf
+
+    try:
+        s.send(frame(b"qC"))
+        reply(rb"\$QC[0-9a-f]+#")
+        s.send(b"+")
+        s.send(frame(b"D"))
+        reply(rb"\$OK#9a")
+        s.send(b"+")
+        t.user_progress()
+        s.send(frame(b"D"))                 # the late copy
+        s.settimeout(harness.scaled(3))
+        with pytest.raises(socket.timeout):
+            s.recv(65536)
+    finally:
+        s.close()
+    t.user_progress(timeout=5)
+    out = t.gdb("monitor net", "detach")
+    m = re.search(r"duplicates dropped (\d+)", out)
+    assert m and int(m.group(1)) >= 1, out
+
+
 # --- big packets: IPv4 fragments both ways ---------------------------------
 
 @pytest.mark.timeout(180)
