@@ -544,6 +544,7 @@ enum session_end rsp_session(bool report_stop)
 			reply_str(E_MALFORMED);
 			continue;
 		}
+		bool was_attached = ks.attached;
 		ks.attached = true;
 		char *pkt = ks.pkt;
 		switch (pkt[0]) {
@@ -622,7 +623,16 @@ enum session_end rsp_session(bool report_stop)
 			return step ? END_STEP : END_CONTINUE;
 		}
 		case 'D':
-			reply_str("OK");
+			/*
+			 * A D that opens a session is one gdb resent after
+			 * detaching (our ack was later than remotetimeout):
+			 * that gdb has its OK or has gone, and waiting for
+			 * an ack would hold the kernel for every resend.
+			 */
+			if (was_attached)
+				reply_str("OK");
+			else
+				rsp_send_noack(&ks.conn, "OK", 2);
 			ks.attached = false;
 			bp_clear_all();
 			memset(ks.hw, 0, sizeof(ks.hw));

@@ -299,6 +299,34 @@ def _frame(body):
 
 
 @pytest.mark.timeout(120)
+def test_resent_detach_after_the_session_keeps_kernel_running(target):
+    """gdb resends D when the stub acks later than remotetimeout (a loaded
+    host); the copy arrives after the session ended.  It must not hold
+    the kernel while the stub waits for the ack of an "OK" nobody reads
+    (20 resends, 1 s apart).  Serial: the stub stops, answers without
+    waiting and resumes; UDP: the transport drops it (test_udp.py)."""
+    t = target()
+    t.kernel.wait_for(USER, 30)
+    fd = _raw(t.where)
+    try:
+        _write(fd, _frame(b"qC"))
+        _read_until(fd, rb"\$QC[0-9a-f]+#", 20)
+        _write(fd, b"+")
+        _write(fd, _frame(b"D"))
+        _read_until(fd, rb"\$OK#9a", 20)
+        _write(fd, b"+")
+        t.user_progress()
+        _write(fd, _frame(b"D"))            # the late copy, never acked
+        # Running again well within the stub's 20 s of resends.
+        t.user_progress(timeout=8)
+        t.user_progress(timeout=8)
+    finally:
+        fd.close()
+    out = t.gdb("info threads", "detach")
+    assert re.search(r'Thread 4 "CPU#3"', out), out
+
+
+@pytest.mark.timeout(120)
 def test_garbage_and_bad_checksums_do_not_wedge(target):
     t = target()
     t.kernel.wait_for(USER, 30)
