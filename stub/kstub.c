@@ -214,6 +214,18 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) == (int)me)
 		return;
 	c->in_stub = true;
+	/*
+	 * A break-in or attach the Ctrl-C poller saw is stale if a session
+	 * ran since: this CPU was rounded up (NMI) on its way here, or two
+	 * pollers saw the same pushed-back '$'.  Its byte went to that
+	 * session; entering now would start a second one that waits for a
+	 * gdb which has already detached, with every CPU parked.
+	 */
+	if ((stop->kind == KSTUB_STOP_ATTACH || stop->kind == KSTUB_STOP_BREAKIN) &&
+	    c->poll_gen != __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE)) {
+		c->in_stub = false;
+		return;
+	}
 	c->regs = r;
 	c->stop = *stop;
 	if (!join_session(me, r, &go)) {
@@ -310,11 +322,13 @@ bool kstub_nmi(struct arch_regs *r)
 /* Ctrl-C poller: reads the link only while no master owns it. */
 void kstub_poll(struct arch_regs *r)
 {
-	if (!kstub_enabled() || kstub_is_active())
+	unsigned me = port_cpu_id();
+	if (!kstub_enabled() || kstub_is_active() || me >= KSTUB_MAX_CPUS)
 		return;
 	if (__atomic_exchange_n(&link_lock, 1, __ATOMIC_ACQUIRE))
 		return;
 	struct kstub_stop st = { 0 };
+	ks.cpu[me].poll_gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
 	if (!kstub_is_active()) {
 		int ch = ks.conn.pushback >= 0 ? ks.conn.pushback : ks.conn.t->getc(0);
 		ks.conn.pushback = -1;

@@ -326,6 +326,26 @@ def test_resent_detach_after_the_session_keeps_kernel_running(target):
     assert re.search(r'Thread 4 "CPU#3"', out), out
 
 
+@pytest.mark.timeout(400)
+def test_first_session_after_boot_leaves_kernel_running(target):
+    """A gdb session attaching to a freshly booted, running kernel, then
+    detaching: the kernel runs again.  A CPU whose Ctrl-C poller saw the
+    '$' of a session another CPU had already opened (and which that
+    session parked by NMI on its way in) used to open a second session
+    once the first ended, keeping every CPU parked for a gdb that had
+    gone.  Under load it hit one boot in five to ten; this runs six."""
+    fib = ElfSymbols(harness.KERNEL_ELF).addr("demo_fib")
+    for i in range(6):
+        t = target()
+        t.kernel.wait_for(USER, 30)
+        out = t.gdb("x/x 0", "set var *(int *)0 = 1", "info threads",
+                    "maint packet Z0,%x,1" % fib, "maint packet z0,%x,1" % fib,
+                    "print demo_watch", "detach")
+        assert "detached" in out, out
+        t.user_progress(timeout=15)
+        t.kernel.close()     # one QEMU at a time
+
+
 @pytest.mark.timeout(120)
 def test_garbage_and_bad_checksums_do_not_wedge(target):
     t = target()

@@ -12,10 +12,10 @@
 # build/fuzz/ (crash-*, with the input that reproduces it).
 
 FUZZ_CC ?= clang
-# Inputs per target in make test (about 20 s each on one core).
-FUZZ_RUNS_rsp ?= 250000
-FUZZ_RUNS_net ?= 1000000
-FUZZ_RUNS_ltt ?= 40000
+# Inputs per target in make test (10-30 s each on one core).
+FUZZ_RUNS_rsp ?= 150000
+FUZZ_RUNS_net ?= 500000
+FUZZ_RUNS_ltt ?= 30000
 FUZZ_SEED ?= 1
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -DKSTUB_HOSTED -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
