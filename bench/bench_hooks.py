@@ -16,7 +16,6 @@ re-measured here), and Linux's own hardware figures (Documentation/
 trace/kprobes.rst, Xeon E5410).  Under TCG absolute times are emulator
 times: compare only with peers under the same emulator.
 """
-import os
 import re
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "tools"))
 import harness  # noqa: E402
+from benchlib import table  # noqa: E402
 
 # Issue 4: Linux 6.1 guest under this QEMU TCG, per probed getppid(),
 # added to a 430 ns baseline.
@@ -37,16 +37,6 @@ LINUX_TCG = {
 # Linux documentation, hardware (Xeon E5410): per kprobe hit.
 LINUX_HW_US = {"plain": 0.99, "boosted": 0.43, "optimized": 0.06}
 
-
-def table(title, header, rows):
-    print("\n" + title)
-    widths = [max(len(str(r[i])) for r in [header] + rows)
-              for i in range(len(header))]
-    line = "  ".join("%-*s" % (w, c) for w, c in zip(widths, header))
-    print(line)
-    print("-" * len(line))
-    for r in rows:
-        print("  ".join("%-*s" % (w, c) for w, c in zip(widths, r)))
 
 
 def run_kernel():

@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "tools"))
 import harness  # noqa: E402
+from benchlib import table  # noqa: E402
 
 BUILD = REPO / "build" / "bench"
 N_KERNEL = 20000
@@ -34,16 +35,6 @@ N_NATIVE = 2000000
 # ftrace event, raw_syscalls:sys_enter, per syscall.
 LINUX_TCG = {"baseline_ns": 430, "enabled_on_ns": 799, "enabled_off_ns": 198}
 
-
-def table(title, header, rows):
-    print("\n" + title)
-    widths = [max(len(str(r[i])) for r in [header] + rows)
-              for i in range(len(header))]
-    line = "  ".join("%-*s" % (w, h) for w, h in zip(widths, header))
-    print(line)
-    print("-" * len(line))
-    for r in rows:
-        print("  ".join("%-*s" % (w, c) for w, c in zip(widths, r)))
 
 
 def kernel_bench():

@@ -12,7 +12,6 @@ Prints a table; never fails on a timing.  Times under TCG are emulator
 times: compare them only with the peer measured here.
 """
 import argparse
-import os
 import re
 import socket
 import subprocess

@@ -10,6 +10,7 @@
 Every kernel runs `kstub=udp:10.0.2.15:PORT` on an e1000 behind QEMU user
 networking with host 127.0.0.1:PORT forwarded (harness.udp_netdev).
 """
+import functools
 import json
 import os
 import random
@@ -43,6 +44,22 @@ def boot_udp(boot, cmdline="", cpus=CPUS, **kw):
 
 def frame(body):
     return b"$%s#%02x" % (body, sum(body) & 0xFF)
+
+
+def udp_client(port, timeout=20):
+    """A raw client of the forwarded port: each send() one datagram."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("127.0.0.1", port))
+    s.settimeout(harness.scaled(timeout))
+    return s
+
+
+def recv_until(s, pattern):
+    """Datagrams from s until their bytes match pattern; returns them."""
+    buf = b""
+    while not re.search(pattern, buf):
+        buf += s.recv(65536)
+    return buf
 
 
 # --- the lossy relay ------------------------------------------------------
@@ -300,9 +317,7 @@ def test_second_client_is_ignored_while_first_is_attached(boot):
     t, port = boot_udp(boot)
     t.kernel.wait_for(USER, 30)
     mi = GdbMI(t.kernel.kernel)
-    intruder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    intruder.connect(("127.0.0.1", port))
-    intruder.settimeout(harness.scaled(2))
+    intruder = udp_client(port, timeout=2)
     try:
         mi.command("-target-select remote " + t.where, timeout=30)
         # A raw client on another port: no ack, no answer, even to a
@@ -358,16 +373,8 @@ def test_resent_detach_after_the_session_does_not_stop_the_kernel(boot):
     the ack of its "OK" from a gdb that has gone)."""
     t, port = boot_udp(boot)
     t.kernel.wait_for(USER, 30)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.connect(("127.0.0.1", port))
-    s.settimeout(harness.scaled(20))
-
-    def reply(pattern):
-        buf = b""
-        while not re.search(pattern, buf):
-            buf += s.recv(65536)
-        return buf
-
+    s = udp_client(port)
+    reply = functools.partial(recv_until, s)
     try:
         s.send(frame(b"qC"))
         reply(rb"\$QC[0-9a-f]+#")
@@ -432,16 +439,8 @@ def test_garbage_datagrams_and_floods(boot):
     runs."""
     t, port = boot_udp(boot)
     t.kernel.wait_for(USER, 30)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.connect(("127.0.0.1", port))
-    s.settimeout(harness.scaled(20))
-
-    def reply(pattern):
-        buf = b""
-        while not re.search(pattern, buf):
-            buf += s.recv(65536)
-        return buf
-
+    s = udp_client(port)
+    reply = functools.partial(recv_until, s)
     try:
         s.send(b"")
         s.send(bytes(range(256)).replace(b"\x03", b"").replace(b"$", b""))
@@ -496,9 +495,7 @@ def test_restrict_on_drops_the_stubs_replies(boot, restrict):
         "-netdev", "user,id=n0,restrict=%s,hostfwd=udp:127.0.0.1:%d-:%d"
         % (restrict, port, port), "-device", "e1000,netdev=n0"])
     k.wait_for(USER, 30)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.connect(("127.0.0.1", port))
-    s.settimeout(harness.scaled(3))
+    s = udp_client(port, timeout=3)
     try:
         s.send(b"\x03")
         s.send(frame(b"c"))
