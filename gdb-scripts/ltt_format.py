@@ -48,7 +48,10 @@ RESERVED = {"align", "callsite", "const", "char", "clock", "double", "enum",
             "env", "event", "floating_point", "float", "integer", "int",
             "long", "short", "signed", "stream", "string", "struct", "trace",
             "typealias", "typedef", "unsigned", "variant", "void", "_Bool",
-            "_Complex", "_Imaginary", "id", "len", "timestamp"}
+            "_Complex", "_Imaginary", "id", "len", "timestamp",
+            # the type names trace/ltt_meta.c declares
+            "uint8_t", "uint16_t", "uint32_t", "uint64_t", "int8_t",
+            "int16_t", "int32_t", "int64_t", "xint64_t", "tsc_t"}
 
 # struct ltt_area, struct ltt_cpu, struct ltt_event (trace/ltt.h).
 AREA_FMT = "<8sIIQIIQ16sIIIIIIIIIIQIIIIIIIIIIQQQ"

@@ -58,13 +58,17 @@ static inline u32 ftype_size(u8 type)
 	}
 }
 
-/* Words TSDL gives a meaning: not usable as field names. */
+/* Words TSDL gives a meaning, the event header's field names and the type
+ * names ltt_meta.c declares (a field named like a type is a syntax error
+ * that makes the whole metadata unreadable): not usable as field names. */
 static const char *const reserved_words[] = {
 	"align", "callsite", "const", "char", "clock", "double", "enum",
 	"env", "event", "floating_point", "float", "integer", "int", "long",
 	"short", "signed", "stream", "string", "struct", "trace", "typealias",
 	"typedef", "unsigned", "variant", "void", "_Bool", "_Complex",
-	"_Imaginary", "id", "len", "timestamp",
+	"_Imaginary", "id", "len", "timestamp", "uint8_t", "uint16_t",
+	"uint32_t", "uint64_t", "int8_t", "int16_t", "int32_t", "int64_t",
+	"xint64_t", "tsc_t",
 };
 
 static bool is_ident_start(char ch)

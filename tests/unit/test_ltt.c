@@ -71,6 +71,7 @@ static void test_layout_parse(void **state)
 	const char *bad[] = {
 		"", "u32", "u33 x", "u32 1x", "u32 a, u32 a", "u32 struct",
 		"u32 a b", "u32 a,, u32 b", "u32 abcdefghijklmnopqrstuvwxyz",
+		"u32 len", "u64 timestamp", "u32 uint32_t", "u64 tsc_t",
 		"u8 a, u8 b, u8 c, u8 d, u8 e, u8 f, u8 g, u8 h, u8 i", NULL,
 	};
 	for (int i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++)
@@ -96,6 +97,11 @@ static void test_registry_and_metadata(void **state)
 	assert_int_equal(strlen(meta), a->meta_len);
 	assert_non_null(strstr(meta, "/* CTF 1.8 */"));
 	assert_non_null(strstr(meta, "freq = 1000000000;"));
+	/* The record length is clock-mapped so babeltrace2 reads the event
+	 * header (id, len, timestamp) without a warning. */
+	assert_non_null(strstr(meta, "\t\tuint32_t id;\n\t\tinteger { size = 32; "
+			       "align = 8; signed = false; map = clock.tsc.value; } "
+			       "len;\n\t\ttsc_t timestamp;\n"));
 	assert_non_null(strstr(meta, "name = \"demo:thing\";"));
 	assert_non_null(strstr(meta, "uint8_t data[data_len];"));
 	char buf[512];
