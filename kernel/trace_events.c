@@ -165,7 +165,7 @@ int ltt_sites_init(void)
 int ltt_sites_sync(void)
 {
 	int changed = 0;
-	bool on = ltt_is_active();
+	bool on = ltt_static_active();
 	for (unsigned i = 0; i < ARRAY_SIZE(sites); i++) {
 		bool want = on && ltt_event_enabled(ltt_event_get(sites[i].id));
 		if (sites[i].id == LTT_EV_TIMER_TICK)

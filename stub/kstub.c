@@ -38,6 +38,7 @@ void kstub_init(const struct rsp_transport *t, bool console_on_link)
 	ks.console_on_link = console_on_link;
 	ks.stop_cpu = 0;
 	ks.g_cpu = 0;
+	tp_init();
 	__atomic_store_n(&ks.enabled, true, __ATOMIC_RELEASE);
 }
 

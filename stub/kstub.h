@@ -55,6 +55,12 @@ bool kstub_nmi(struct arch_regs *r);
  * starts talking, and enters the debugger when one arrives.
  */
 void kstub_poll(struct arch_regs *r);
+/*
+ * #DB glue: a single-step trap that belongs to a tracepoint's
+ * while-stepping (not to gdb) is consumed here: returns true when it
+ * was.  IRQs off, the trapping CPU.
+ */
+bool tp_step_trap(struct arch_regs *r);
 /* Console sink while gdb is attached on the console's own link. */
 bool kstub_console_out(const char *s, size_t n);
 

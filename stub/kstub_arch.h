@@ -30,6 +30,24 @@ int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
 u64 arch_regs_pc(struct arch_regs *r);
 void arch_regs_set_pc(struct arch_regs *r, u64 pc);
 
+/*
+ * Tracepoints: registers from a trap frame alone, on the CPU that hit, in
+ * any context (IRQs off, maybe NMI).  What the frame does not hold
+ * (segment bases, control registers, x87) is unavailable: avail false,
+ * value 0.  arch_frame_reg: one register in g numbering, -1 when the
+ * frame lacks it.
+ */
+void arch_gdb_regs_from_frame(struct arch_regs *r, u8 *buf, bool *avail);
+int arch_frame_reg(struct arch_regs *r, unsigned regno, u64 *val);
+/* Where register regno sits in the 'g' layout: 0, or -1 if unknown. */
+int arch_gdb_reg_span(unsigned regno, size_t *off, size_t *size);
+/* Registers in the 'g' layout, and which one is the PC. */
+unsigned arch_gdb_nregs(void);
+extern const unsigned arch_gdb_pc_regno;
+/* Is pc inside the out-of-line copy of a probed instruction (a CPU
+ * single-stepping out of a probe passes through it)?  Any context. */
+bool arch_in_probe_slot(u64 pc);
+
 /* Called by each CPU as it parks: saves what the trap frame lacks
  * (segment bases, control registers).  NMI-safe. */
 void arch_save_cpu_state(unsigned cpu);

@@ -47,6 +47,37 @@ extern struct kstub_state ks;
 enum session_end rsp_session(bool report_stop);
 /* Build the stop reply for ks.stop_cpu into out; returns its length. */
 size_t rsp_stop_reply(char *out, size_t size);
+/*
+ * The command table: a module (tracepoints, ...) adds the packets it
+ * serves at boot, the way monitor commands are registered.  A packet
+ * matches an entry when it starts with `name` followed by the end of the
+ * packet or one of `seps`.  Handlers run on the master with every other
+ * CPU parked and answer with rsp_reply*().
+ */
+struct rsp_cmd {
+	const char *name;
+	const char *seps;
+	void (*fn)(char *pkt, size_t n);
+};
+/* Boot, before the first session.  0, or -1 when the table is full. */
+int rsp_cmds_register(const struct rsp_cmd *cmds, size_t n);
+void rsp_reply(const char *s, size_t n);
+void rsp_reply_str(const char *s);
+/* Text for gdb's console, as O packets, before the reply of a packet gdb
+ * reads with its "noisy" reader (QTDP, QTStart, QTFrame, qRcmd...). */
+void rsp_console(const char *text);
+/* A qXfer read of doc[off, off + len): 'm' or 'l' + escaped bytes. */
+void rsp_reply_xfer(const char *doc, size_t doclen, u64 off, u64 len);
+
+/* tp.c, called by the command loop. */
+void tp_init(void);
+void tp_session_begin(void);	/* a session starts: finish stopped runs */
+void tp_detach(void);		/* gdb detached */
+/* The qSupported features tracepoints add (";Feature+..."). */
+extern const char tp_features[];
+bool tp_xfer(const char *object, size_t olen, u64 off, u64 len);
+/* Agent-evaluated Z0 conditions and commands (bp.c). */
+
 /* kstub.c: step another parked CPU and wait for it to come back. */
 bool kstub_step_other(int cpu);
 

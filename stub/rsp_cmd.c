@@ -1,6 +1,7 @@
 /*
- * The command loop: one switch over gdb's packets while every CPU is
- * stopped.  Error replies use errno numbers in hex: E01 malformed packet,
+ * The command loop while every CPU is stopped: a switch over gdb's
+ * one-letter packets, then the command table (named packets; modules
+ * such as the tracepoints add theirs with rsp_cmds_register).  Error replies use errno numbers in hex: E01 malformed packet,
  * E0e (EFAULT) bad address, E16 (EINVAL) bad argument, E1c (ENOSPC) no
  * free slot, E03 (ESRCH) no such thread.
  */
@@ -8,6 +9,7 @@
 #include "kstub_port.h"
 #include "rsp_parse.h"
 #include "bp.h"
+#include "tp.h"
 #include "../hooks/patch.h"
 #include "../lib/string.h"
 #include "../lib/fmt.h"
@@ -29,6 +31,16 @@ static void reply(const char *s, size_t n)
 static void reply_str(const char *s)
 {
 	reply(s, strlen(s));
+}
+
+void rsp_reply(const char *s, size_t n)
+{
+	reply(s, n);
+}
+
+void rsp_reply_str(const char *s)
+{
+	reply_str(s);
 }
 
 static int tid_to_cpu(s64 tid)
@@ -89,7 +101,7 @@ static size_t put_escaped(char *out, size_t cap, const char *src, size_t n)
 	return o;
 }
 
-static void reply_xfer(const char *doc, size_t doclen, u64 off, u64 len)
+void rsp_reply_xfer(const char *doc, size_t doclen, u64 off, u64 len)
 {
 	if (off > doclen) {
 		reply_str(E_INVAL);
@@ -134,25 +146,36 @@ static void handle_qxfer(const char *pkt, size_t n)
 			reply_str(E_INVAL);
 			return;
 		}
-		reply_xfer(arch_target_xml, strlen(arch_target_xml), x.offset, x.length);
+		rsp_reply_xfer(arch_target_xml, strlen(arch_target_xml), x.offset, x.length);
 	} else if (x.object_len == 7 && !memcmp(x.object, "threads", 7)) {
-		reply_xfer(xfer, threads_xml(), x.offset, x.length);
-	} else {
+		rsp_reply_xfer(xfer, threads_xml(), x.offset, x.length);
+	} else if (!tp_xfer(x.object, x.object_len, x.offset, x.length)) {
 		reply("", 0);
 	}
 }
 
+/* The registers gdb sees: the selected traceframe's, or a CPU's. */
+static bool read_regs(int cpu, u8 *regs, bool *avail)
+{
+	if (tp_frame_selected()) {
+		tp_frame_regs(regs, avail);
+		return true;
+	}
+	if (!cpu_parked(cpu))
+		return false;
+	arch_gdb_regs_read(ks.cpu[cpu].regs, (unsigned)cpu, regs, avail);
+	return true;
+}
+
 static void handle_g(void)
 {
-	int cpu = ks.g_cpu;
-	if (!cpu_parked(cpu)) {
-		reply_str(E_SRCH);
-		return;
-	}
 	size_t sz = arch_gdb_regs_size();
 	static u8 regs[1024];
 	static bool avail[1024];
-	arch_gdb_regs_read(ks.cpu[cpu].regs, (unsigned)cpu, regs, avail);
+	if (!read_regs(ks.g_cpu, regs, avail)) {
+		reply_str(E_SRCH);
+		return;
+	}
 	for (size_t i = 0; i < sz; i++) {
 		if (avail[i]) {
 			rsp_hex_encode(&regs[i], 1, ks.out + 2 * i);
@@ -168,6 +191,10 @@ static void handle_G(const char *pkt, size_t n)
 {
 	size_t sz = arch_gdb_regs_size();
 	static u8 regs[1024];
+	if (tp_frame_selected()) {
+		reply_str(E_MALFORMED);	/* a traceframe is history */
+		return;
+	}
 	if (!cpu_parked(ks.g_cpu)) {
 		reply_str(E_SRCH);
 		return;
@@ -201,12 +228,24 @@ static void handle_p(const char *pkt, size_t n)
 		reply_str(E_MALFORMED);
 		return;
 	}
-	if (!cpu_parked(ks.g_cpu)) {
+	size_t off, sz;
+	if (tp_frame_selected()) {
+		static u8 regs[1024];
+		static bool ravail[1024];
+		if (arch_gdb_reg_span((unsigned)regno, &off, &sz) || sz > sizeof(val)) {
+			reply_str(E_INVAL);
+			return;
+		}
+		tp_frame_regs(regs, ravail);
+		memcpy(val, regs + off, sz);
+		memcpy(avail, ravail + off, sz);
+	} else if (!cpu_parked(ks.g_cpu)) {
 		reply_str(E_SRCH);
 		return;
+	} else {
+		sz = arch_gdb_reg_read(ks.cpu[ks.g_cpu].regs, (unsigned)ks.g_cpu,
+				       (unsigned)regno, val, avail);
 	}
-	size_t sz = arch_gdb_reg_read(ks.cpu[ks.g_cpu].regs, (unsigned)ks.g_cpu,
-				      (unsigned)regno, val, avail);
 	if (!sz) {
 		reply_str(E_INVAL);
 		return;
@@ -227,7 +266,7 @@ static void handle_P(const char *pkt, size_t n)
 	size_t hexlen;
 	u8 val[16];
 	if (rsp_parse_P(pkt, n, &regno, &hex, &hexlen) || hexlen / 2 > sizeof(val) ||
-	    rsp_hex_decode(hex, hexlen / 2, val)) {
+	    rsp_hex_decode(hex, hexlen / 2, val) || tp_frame_selected()) {
 		reply_str(E_MALFORMED);
 		return;
 	}
@@ -254,8 +293,13 @@ static void handle_m(const char *pkt, size_t n)
 		reply_str(E_FAULT);
 		return;
 	}
-	size_t left = arch_mem_read(membuf, m.addr, m.len);
-	size_t got = m.len - left;
+	size_t got;
+	if (tp_frame_selected()) {
+		long k = tp_frame_mem(m.addr, membuf, m.len);
+		got = k > 0 ? (size_t)k : 0;
+	} else {
+		got = m.len - arch_mem_read(membuf, m.addr, m.len);
+	}
 	if (!got && m.len) {
 		reply_str(E_FAULT);
 		return;
@@ -289,7 +333,8 @@ static int mem_write(u64 addr, const u8 *data, size_t len)
 static void handle_M(char *pkt, size_t n, bool binary)
 {
 	struct rsp_mem m;
-	if (binary ? rsp_parse_X(pkt, n, &m) : rsp_parse_M(pkt, n, &m)) {
+	if (tp_frame_selected() ||
+	    (binary ? rsp_parse_X(pkt, n, &m) : rsp_parse_M(pkt, n, &m))) {
 		reply_str(E_MALFORMED);
 		return;
 	}
@@ -363,7 +408,7 @@ static void handle_Z(const char *pkt, size_t n)
 	reply_str("OK");
 }
 
-static void monitor_out(const char *s)
+void rsp_console(const char *s)
 {
 	size_t n = strlen(s);
 	while (n) {
@@ -417,7 +462,7 @@ static void handle_qrcmd(const char *pkt, size_t n)
 		return;
 	}
 	if (!strcmp(cmd, "help") || !cmd[0]) {
-		monitor_out("kstub monitor commands:\n"
+		rsp_console("kstub monitor commands:\n"
 			    "  help     this text\n"
 			    "  cpus     CPUs and what runs on them\n"
 			    "  stats    link statistics\n"
@@ -425,7 +470,7 @@ static void handle_qrcmd(const char *pkt, size_t n)
 		for (int i = 0; i < MONITOR_MAX && monitor_cmds[i]; i++) {
 			kfmt_snprintf(line, sizeof(line), "  %-8s %s\n",
 				      monitor_cmds[i]->name, monitor_cmds[i]->help);
-			monitor_out(line);
+			rsp_console(line);
 		}
 	} else if (!strcmp(cmd, "cpus")) {
 		for (unsigned i = 0; i < port_cpu_count(); i++) {
@@ -435,7 +480,7 @@ static void handle_qrcmd(const char *pkt, size_t n)
 			port_cpu_task(i, task, sizeof(task));
 			kfmt_snprintf(line, sizeof(line), "CPU#%u: %s%s\n", i, task,
 				      cpu_parked((int)i) ? "" : " (not stopped)");
-			monitor_out(line);
+			rsp_console(line);
 		}
 	} else if (!strcmp(cmd, "stats")) {
 		struct patch_stats ps;
@@ -445,16 +490,16 @@ static void handle_qrcmd(const char *pkt, size_t n)
 			      "console bytes lost %u, patch batches %lu\n",
 			      ks.conn.bad_checksums, ks.conn.retransmits,
 			      ks.conn.dropped, ks.console_lost, ps.batches);
-		monitor_out(line);
+		rsp_console(line);
 	} else if ((ext = find_monitor(cmd, &args))) {
-		ext->fn(args, monitor_out);
+		ext->fn(args, rsp_console);
 	} else if (!strcmp(cmd, "reboot")) {
 		reply_str("OK");
 		port_reboot();
 	} else {
 		kfmt_snprintf(line, sizeof(line),
 			      "unknown monitor command '%s' (try 'monitor help')\n", cmd);
-		monitor_out(line);
+		rsp_console(line);
 	}
 	reply_str("OK");
 }
@@ -463,8 +508,9 @@ static void handle_qsupported(void)
 {
 	size_t n = kfmt_snprintf(ks.out, RSP_PACKET_MAX,
 		"PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;"
-		"swbreak+;hwbreak+;vContSupported+%s",
-		RSP_PACKET_MAX, ks.conn.t->reliable ? ";QStartNoAckMode+" : "");
+		"swbreak+;hwbreak+;vContSupported+%s%s",
+		RSP_PACKET_MAX, ks.conn.t->reliable ? ";QStartNoAckMode+" : "",
+		tp_features);
 	reply(ks.out, n);
 }
 
@@ -530,8 +576,106 @@ static void handle_extra_info(const char *pkt, size_t n)
 	reply(ks.out, 2 * k);
 }
 
+static void handle_qc(char *pkt, size_t n)
+{
+	(void)pkt;
+	(void)n;
+	size_t k = kfmt_snprintf(ks.out, 32, "QC%x", ks.stop_cpu + 1);
+	reply(ks.out, k);
+}
+
+static void handle_noack(char *pkt, size_t n)
+{
+	(void)pkt;
+	(void)n;
+	if (!ks.conn.t->reliable) {
+		reply("", 0);
+		return;
+	}
+	reply_str("OK");
+	ks.conn.no_ack = true;
+}
+
+static void handle_vkill(char *pkt, size_t n)
+{
+	(void)pkt;
+	(void)n;
+	reply_str("OK");
+	port_reboot();
+}
+
+/* Packets whose answer never changes. */
+static void reply_fixed(char *pkt, size_t n)
+{
+	static const struct { const char *name, *answer; } fixed[] = {
+		{ "vCont?", "vCont;c;C;s;S" },
+		{ "qAttached", "1" },
+		{ "qOffsets", "Text=0;Data=0;Bss=0" },
+		{ "qSymbol", "OK" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (rsp_is(pkt, n, fixed[i].name, ":")) {
+			reply_str(fixed[i].answer);
+			return;
+		}
+	reply("", 0);
+}
+
+static void q_supported(char *p, size_t n) { (void)p; (void)n; handle_qsupported(); }
+static void q_xfer(char *p, size_t n) { handle_qxfer(p, n); }
+static void q_fthread(char *p, size_t n) { (void)p; (void)n; handle_thread_info(true); }
+static void q_sthread(char *p, size_t n) { (void)p; (void)n; handle_thread_info(false); }
+static void q_extra(char *p, size_t n) { handle_extra_info(p, n); }
+static void q_rcmd(char *p, size_t n) { handle_qrcmd(p, n); }
+
+static const struct rsp_cmd core_cmds[] = {
+	{ "qSupported", ":", q_supported },
+	{ "qXfer", ":", q_xfer },
+	{ "qfThreadInfo", "", q_fthread },
+	{ "qsThreadInfo", "", q_sthread },
+	{ "qThreadExtraInfo", ",", q_extra },
+	{ "qC", "", handle_qc },
+	{ "qAttached", ":", reply_fixed },
+	{ "qOffsets", "", reply_fixed },
+	{ "qSymbol", ":", reply_fixed },
+	{ "qRcmd", ",", q_rcmd },
+	{ "vCont?", "", reply_fixed },
+	{ "vKill", ";", handle_vkill },
+	{ "QStartNoAckMode", "", handle_noack },
+};
+
+#define CMD_TABLES 8
+static struct { const struct rsp_cmd *cmds; size_t n; } tables[CMD_TABLES] = {
+	{ core_cmds, ARRAY_SIZE(core_cmds) },
+};
+
+int rsp_cmds_register(const struct rsp_cmd *cmds, size_t n)
+{
+	for (int i = 0; i < CMD_TABLES; i++) {
+		if (!tables[i].cmds) {
+			tables[i].cmds = cmds;
+			tables[i].n = n;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Unknown packets get the empty reply: gdb then knows we lack them. */
+static void dispatch(char *pkt, size_t n)
+{
+	for (int t = 0; t < CMD_TABLES && tables[t].cmds; t++)
+		for (size_t i = 0; i < tables[t].n; i++)
+			if (rsp_is(pkt, n, tables[t].cmds[i].name, tables[t].cmds[i].seps)) {
+				tables[t].cmds[i].fn(pkt, n);
+				return;
+			}
+	reply("", 0);
+}
+
 enum session_end rsp_session(bool report_stop)
 {
+	tp_session_begin();
 	if (report_stop && ks.attached)
 		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
 
@@ -634,6 +778,7 @@ enum session_end rsp_session(bool report_stop)
 			else
 				rsp_send_noack(&ks.conn, "OK", 2);
 			ks.attached = false;
+			tp_detach();
 			bp_clear_all();
 			memset(ks.hw, 0, sizeof(ks.hw));
 			ks.conn.no_ack = false;
@@ -641,54 +786,16 @@ enum session_end rsp_session(bool report_stop)
 		case 'k':
 			port_reboot();
 		case 'v':
-			if (rsp_is(pkt, n, "vCont?", "")) {
-				reply_str("vCont;c;C;s;S");
-			} else if (rsp_is(pkt, n, "vCont", ";")) {
+			if (rsp_is(pkt, n, "vCont", ";")) {
 				enum session_end e = resume_vcont(pkt, n);
 				if ((int)e >= 0)
 					return e;
-			} else if (rsp_is(pkt, n, "vKill", ";")) {
-				reply_str("OK");
-				port_reboot();
-			} else {
-				reply("", 0);
+				break;
 			}
-			break;
-		case 'q':
-			if (rsp_is(pkt, n, "qSupported", ":"))
-				handle_qsupported();
-			else if (rsp_is(pkt, n, "qXfer", ":"))
-				handle_qxfer(pkt, n);
-			else if (rsp_is(pkt, n, "qfThreadInfo", ""))
-				handle_thread_info(true);
-			else if (rsp_is(pkt, n, "qsThreadInfo", ""))
-				handle_thread_info(false);
-			else if (rsp_is(pkt, n, "qThreadExtraInfo", ","))
-				handle_extra_info(pkt, n);
-			else if (rsp_is(pkt, n, "qC", "")) {
-				size_t k = kfmt_snprintf(ks.out, 32, "QC%x", ks.stop_cpu + 1);
-				reply(ks.out, k);
-			} else if (rsp_is(pkt, n, "qAttached", ":"))
-				reply_str("1");
-			else if (rsp_is(pkt, n, "qOffsets", ""))
-				reply_str("Text=0;Data=0;Bss=0");
-			else if (rsp_is(pkt, n, "qSymbol", ":"))
-				reply_str("OK");
-			else if (rsp_is(pkt, n, "qRcmd", ","))
-				handle_qrcmd(pkt, n);
-			else
-				reply("", 0);
-			break;
-		case 'Q':
-			if (rsp_is(pkt, n, "QStartNoAckMode", "") && ks.conn.t->reliable) {
-				reply_str("OK");
-				ks.conn.no_ack = true;
-			} else {
-				reply("", 0);
-			}
+			dispatch(pkt, n);
 			break;
 		default:
-			reply("", 0);
+			dispatch(pkt, n);
 			break;
 		}
 	}

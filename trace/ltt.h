@@ -187,6 +187,16 @@ void ltt_start(void);
 void ltt_stop(void);
 bool ltt_is_active(void);
 /*
+ * area->active is LTT_ACTIVE_ALL after ltt_start(), LTT_ACTIVE_DYNAMIC
+ * after ltt_start_dynamic(): then only events declared at run time are
+ * logged (gdb's traceframes while the tracer itself is off) and the
+ * static sites stay disarmed.  ltt_static_active(): static events log.
+ */
+#define LTT_ACTIVE_ALL 1
+#define LTT_ACTIVE_DYNAMIC 2
+void ltt_start_dynamic(void);
+bool ltt_static_active(void);
+/*
  * Empty every buffer and zero the counters.  Only while stopped; fails
  * (-1) when a writer is still in flight on some CPU.
  */

@@ -98,9 +98,24 @@ void ltt_start(void)
 	if (!a || a->active)
 		return;
 	a->start_ts = ltt_port_clock();
-	__atomic_store_n(&a->active, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&a->active, LTT_ACTIVE_ALL, __ATOMIC_SEQ_CST);
 	u64 v[4] = { a->mode, a->subbuf_size, a->n_subbufs, a->ncpus };
 	ltt_log_values(LTT_EV_TRACE_START, v, 4);
+}
+
+void ltt_start_dynamic(void)
+{
+	struct ltt_area *a = ltt_area_ptr;
+	if (!a || a->active)
+		return;
+	a->start_ts = ltt_port_clock();
+	__atomic_store_n(&a->active, LTT_ACTIVE_DYNAMIC, __ATOMIC_SEQ_CST);
+}
+
+bool ltt_static_active(void)
+{
+	return ltt_area_ptr &&
+	       __atomic_load_n(&ltt_area_ptr->active, __ATOMIC_ACQUIRE) == LTT_ACTIVE_ALL;
 }
 
 void ltt_stop(void)

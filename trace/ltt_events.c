@@ -337,7 +337,8 @@ int ltt_log_values(u32 id, const u64 *vals, u32 n)
 	const struct ltt_event *e = ltt_event_get(id);
 	if (!e)
 		return -3;
-	if (!ltt_event_enabled(e) || !a->active)
+	if (!ltt_event_enabled(e) || !a->active ||
+	    ((e->flags & LTT_EV_STATIC) && a->active != LTT_ACTIVE_ALL))
 		return -1;
 	/* Size first, then pack straight into the reserved record. */
 	u32 len = e->fixed_len, k = 0;

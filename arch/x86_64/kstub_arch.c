@@ -209,6 +209,59 @@ void arch_gdb_regs_read(struct arch_regs *r, unsigned cpu, u8 *buf, bool *avail)
 		off += arch_gdb_reg_read(r, cpu, i, buf + off, avail + off);
 }
 
+/* A tracepoint hit: only what the trap frame holds is known; the saved
+ * segment and control registers belong to the last park, not this hit. */
+static bool in_frame(unsigned regno)
+{
+	return regno < 16 || regno == R_RIP || regno == R_EFLAGS ||
+	       regno == R_CS || regno == R_SS;
+}
+
+int arch_frame_reg(struct arch_regs *r, unsigned regno, u64 *val)
+{
+	u8 b[16];
+	bool avail[16];
+	if (!in_frame(regno))
+		return -1;
+	size_t sz = arch_gdb_reg_read(r, 0, regno, b, avail);
+	u64 v = 0;
+	for (size_t i = 0; i < sz && i < 8; i++)
+		v |= (u64)b[i] << (8 * i);
+	*val = v;
+	return 0;
+}
+
+void arch_gdb_regs_from_frame(struct arch_regs *r, u8 *buf, bool *avail)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < NREGS; i++) {
+		size_t sz = arch_gdb_reg_read(r, 0, i, buf + off, avail + off);
+		if (!in_frame(i))
+			for (size_t k = 0; k < sz; k++)
+				buf[off + k] = 0, avail[off + k] = false;
+		off += sz;
+	}
+}
+
+int arch_gdb_reg_span(unsigned regno, size_t *off, size_t *size)
+{
+	size_t o = 0;
+	if (regno >= NREGS)
+		return -1;
+	for (unsigned i = 0; i < regno; i++)
+		o += reg_size(i);
+	*off = o;
+	*size = reg_size(regno);
+	return 0;
+}
+
+unsigned arch_gdb_nregs(void)
+{
+	return NREGS;
+}
+
+const unsigned arch_gdb_pc_regno = R_RIP;
+
 int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
 		       size_t len)
 {

@@ -63,6 +63,8 @@ static bool handle_db(struct arch_regs *r)
 	if (st.kind == KSTUB_STOP_STEP && !(dr6 & (1ull << 14)) &&
 	    !(r->rflags & X86_EFLAGS_TF))
 		return true; /* stale: a slot was cleared meanwhile */
+	if (st.kind == KSTUB_STOP_STEP && tp_step_trap(r))
+		return true; /* a tracepoint's while-stepping, not gdb's */
 	r->rflags &= ~(u64)X86_EFLAGS_TF;
 	kstub_enter(r, &st);
 	return true;

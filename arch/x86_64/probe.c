@@ -53,6 +53,7 @@
 #include "../../hooks/hook_port.h"
 #include "../../hooks/patch.h"
 #include "../../lib/string.h"
+#include "../../stub/kstub_arch.h"
 #include "decode.h"
 #include "paging.h"
 #include "probe.h"
@@ -450,6 +451,11 @@ static bool refetch(struct arch_regs *r, u64 addr)
 
 /* Flags popf may change in ring 0 (not RF, VM, VIF, VIP). */
 #define POPF_MASK 0x00247fd5ull
+
+bool arch_in_probe_slot(u64 pc)
+{
+	return pc >= (u64)probe_slots && pc < (u64)probe_slots_end;
+}
 
 bool probe_int3(struct arch_regs *r)
 {

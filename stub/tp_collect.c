@@ -1,0 +1,383 @@
+/*
+ * The tracepoint hit path: runs as a hook exit on the CPU that reached
+ * the probe (or LTT site), IRQs off, maybe in NMI context.  It never
+ * talks to gdb, never stops another CPU and takes no lock:
+ *
+ *   1. the condition runs in the agent VM (stub/ax.c); false = no hit;
+ *   2. the hit is counted; the actions collect registers (R), memory
+ *      (M, fault-safe) and expressions (X) into this CPU's scratch frame
+ *      as gdb's raw blocks ('R' regs, 'M' addr len bytes, 'V' num value,
+ *      'S' static data);
+ *   3. the frame is logged as one LTT record (event gdb_traceframe) on
+ *      this CPU: reserve, copy, commit; the tracer's lost counters and a
+ *      refused record end a linear run with "tfull";
+ *   4. a pass count reached, or a VM error, stops the run (tpasscount,
+ *      terror); the probes are disarmed at the next debugger entry;
+ *   5. with while-stepping, TF is set in the trap frame: each single-step
+ *      trap of this CPU logs one more frame with the stepping actions
+ *      (tp_step_trap), skipping the steps inside a probe's out-of-line
+ *      slot, until the count is done.
+ *
+ * The scratch frame is per CPU; a hit that nests inside another on the
+ * same CPU (an NMI probe hit during a collection) is dropped and counted.
+ */
+#include "tp.h"
+#include "kstub.h"
+#include "kstub_arch.h"
+#include "kstub_port.h"
+#include "../hooks/hook.h"
+#include "../trace/ltt.h"
+#include "../lib/string.h"
+#include "../lib/fmt.h"
+
+#define TP_CPUS 64
+
+struct tp_cpu {
+	u32 busy;
+	struct arch_regs *regs;
+	const struct hook_args *args;
+	struct tp *t;
+	u32 len;			/* blocks bytes used */
+	int err;			/* AX_E_* of the collection */
+	/* while-stepping */
+	struct tp *step_tp;
+	u64 step_left;
+	u8 frame[TP_FRAME_HDR + TP_FRAME_MAX];
+};
+
+static struct tp_cpu tcpu[TP_CPUS];
+
+/* ---- the VM's environment ---- */
+
+static int env_reg(void *arg, u32 n, u64 *val)
+{
+	struct tp_cpu *c = arg;
+	if (!c->regs)
+		return -1;
+	return arch_frame_reg(c->regs, n, val);
+}
+
+static size_t env_mem(void *arg, u64 addr, void *dst, size_t n)
+{
+	(void)arg;
+	return arch_mem_read(dst, addr, n);
+}
+
+int tp_tsv_get(u32 num, s64 *val)
+{
+	switch (num) {
+	case TP_TSV_CPU_ID:
+		*val = port_cpu_id();
+		return 0;
+	case TP_TSV_TIMESTAMP:
+		*val = (s64)port_time_us();
+		return 0;
+	case TP_TSV_CURRENT: {
+		/* The task name's first 8 bytes, as an integer that prints
+		 * as text with `x/s &$current_task`... and compares. */
+		char name[32];
+		port_cpu_task(port_cpu_id(), name, sizeof(name));
+		u64 v = 0;
+		memcpy(&v, name, MIN(sizeof(v), kstr_nlen(name, sizeof(name))));
+		*val = (s64)v;
+		return 0;
+	}
+	}
+	struct tp_var *v = tp_tsv_find(num);
+	if (!v)
+		return -1;
+	*val = __atomic_load_n(&v->value, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int env_getv(void *arg, u32 num, s64 *val)
+{
+	(void)arg;
+	return tp_tsv_get(num, val);
+}
+
+static int env_setv(void *arg, u32 num, s64 val)
+{
+	(void)arg;
+	struct tp_var *v = tp_tsv_find(num);
+	if (!v)
+		return -1;	/* built-ins are read-only */
+	__atomic_store_n(&v->value, val, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static u8 *room(struct tp_cpu *c, u32 n)
+{
+	if (c->len + n > TP_FRAME_MAX)
+		return 0;
+	u8 *p = c->frame + TP_FRAME_HDR + c->len;
+	c->len += n;
+	return p;
+}
+
+/* An 'M' block of what can be read of [addr, addr + len): a fault ends
+ * it early; nothing readable, no block (gdb then shows <unavailable>). */
+static int add_mem(struct tp_cpu *c, u64 addr, u64 len, bool nz)
+{
+	while (len) {
+		u32 k = (u32)MIN(len, 0xffffu);
+		u8 *p = room(c, 11 + k);
+		if (!p) {
+			/* Keep what fits: a frame is better truncated than lost. */
+			u32 left = TP_FRAME_MAX - c->len;
+			if (left <= 11)
+				return -1;
+			k = left - 11;
+			p = room(c, 11 + k);
+		}
+		u32 got = k - (u32)arch_mem_read(p + 11, addr, k);
+		if (nz) {
+			for (u32 i = 0; i < got; i++) {
+				if (!p[11 + i]) {
+					got = i + 1;
+					len = got;	/* the NUL ends it */
+					break;
+				}
+			}
+		}
+		c->len -= k - got;	/* give back what was not read */
+		if (!got) {
+			c->len -= 11;
+			return 0;
+		}
+		p[0] = 'M';
+		memcpy(p + 1, &addr, 8);
+		u16 g16 = (u16)got;
+		memcpy(p + 9, &g16, 2);
+		if (got < k)
+			return 0;
+		addr += got;
+		len -= got;
+	}
+	return 0;
+}
+
+static int env_trace(void *arg, u64 addr, u64 len, bool nz)
+{
+	return add_mem(arg, addr, len, nz);
+}
+
+static int add_tsv(struct tp_cpu *c, u32 num)
+{
+	s64 v;
+	if (tp_tsv_get(num, &v))
+		return 0;
+	u8 *p = room(c, 13);
+	if (!p)
+		return -1;
+	s32 n = (s32)num;
+	p[0] = 'V';
+	memcpy(p + 1, &n, 4);
+	memcpy(p + 5, &v, 8);
+	return 0;
+}
+
+static int env_trace_tsv(void *arg, u32 num)
+{
+	return add_tsv(arg, num);
+}
+
+static int env_printf(void *arg, const char *fmt, const u64 *args, u32 nargs)
+{
+	char line[200];
+	(void)arg;
+	if (ax_format(line, sizeof(line), fmt, args, nargs, env_mem, 0) < 0)
+		return -1;
+	size_t k = kstr_nlen(line, sizeof(line));
+	if (k && line[k - 1] == '\n')
+		line[k - 1] = 0;	/* port_log adds its own */
+	port_log(line);
+	return 0;
+}
+
+static struct ax_env make_env(struct tp_cpu *c)
+{
+	struct ax_env e = {
+		.arg = c, .reg = env_reg, .mem_read = env_mem, .getv = env_getv,
+		.setv = env_setv, .trace_mem = env_trace, .trace_tsv = env_trace_tsv,
+		.printf = env_printf,
+	};
+	return e;
+}
+
+/* ---- collection ---- */
+
+static void vm_error(struct tp *t, const char *what, int err, size_t at)
+{
+	char why[96];
+	kfmt_snprintf(why, sizeof(why), "tracepoint %u %s: %s at bytecode offset %lu",
+		      t->num, what, ax_strerror(err), (unsigned long)at);
+	tp_stop_run(TP_ERROR, t->num, why);
+}
+
+static int add_regs(struct tp_cpu *c)
+{
+	size_t sz = arch_gdb_regs_size();
+	static bool avail[TP_CPUS][1024];
+	if (!c->regs || sz > 1024)
+		return 0;
+	u8 *p = room(c, 1 + (u32)sz);
+	if (!p)
+		return -1;
+	p[0] = 'R';
+	arch_gdb_regs_from_frame(c->regs, p + 1, avail[port_cpu_id() % TP_CPUS]);
+	return 0;
+}
+
+static int run_actions(struct tp_cpu *c, struct tp *t, const struct tp_act *acts,
+		       u8 n)
+{
+	bool regs_done = false;
+	for (u8 i = 0; i < n; i++) {
+		const struct tp_act *a = &acts[i];
+		int r = 0;
+		switch (a->kind) {
+		case TP_ACT_R:
+			if (!regs_done)
+				r = add_regs(c);
+			regs_done = true;
+			break;
+		case TP_ACT_M: {
+			u64 base = 0;
+			if (a->basereg != TP_BASEREG_NONE &&
+			    (!c->regs || arch_frame_reg(c->regs, a->basereg, &base)))
+				break;
+			r = add_mem(c, base + a->offset, a->len, false);
+			break;
+		}
+		case TP_ACT_X: {
+			struct ax_env env = make_env(c);
+			u64 res;
+			size_t at = 0;
+			int e = ax_run(t->code + a->code, a->len, &env, AX_BUDGET, &res, &at);
+			if (e == AX_E_TRACE) {
+				r = -1;
+			} else if (e) {
+				vm_error(t, "action", e, at);
+				return -2;
+			}
+			break;
+		}
+		case TP_ACT_L: {
+			/* $_sdata: the static site's four arguments. */
+			const struct hook_args *ha = c->args;
+			u8 *p = ha && t->is_static ? room(c, 3 + sizeof(ha->a)) : 0;
+			if (p) {
+				u16 l = sizeof(ha->a);
+				p[0] = 'S';
+				memcpy(p + 1, &l, 2);
+				memcpy(p + 3, ha->a, sizeof(ha->a));
+			}
+			break;
+		}
+		}
+		if (r)
+			c->err = AX_E_TRACE;	/* frame full: keep what fits */
+	}
+	return 0;
+}
+
+/* Log the scratch frame as one LTT record. */
+static void log_frame(struct tp_cpu *c, struct tp *t, u64 pc)
+{
+	u8 *h = c->frame;
+	u16 num = (u16)t->num, run = tps.run, blen = (u16)c->len;
+	memcpy(h, &num, 2);
+	memcpy(h + 2, &run, 2);
+	memcpy(h + 4, &pc, 8);
+	memcpy(h + 12, &blen, 2);
+	struct ltt_reserve x = { .id = (u32)tps.event_id, .len = TP_FRAME_HDR + c->len };
+	int r = ltt_reserve(&x);
+	if (r) {
+		__atomic_fetch_add(&tps.lost, 1, __ATOMIC_RELAXED);
+		/* Discard mode refuses a record when the buffer is full: that
+		 * is the end of a linear run.  (-1: the tracer was stopped
+		 * under us, by `ltt stop`.) */
+		if (r == -2 && !tps.circular)
+			tp_stop_run(TP_FULL, 0, 0);
+		return;
+	}
+	memcpy(x.data, c->frame, x.len);
+	ltt_commit(&x);
+	__atomic_fetch_add(&tps.created, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&t->usage, x.len, __ATOMIC_RELAXED);
+}
+
+void tp_hit(const struct hook_args *args, void *data)
+{
+	struct tp *t = data;
+	unsigned cpu = port_cpu_id();
+	if (!__atomic_load_n(&tps.running, __ATOMIC_ACQUIRE) ||
+	    !__atomic_load_n(&t->enabled, __ATOMIC_ACQUIRE) || cpu >= TP_CPUS)
+		return;
+	struct tp_cpu *c = &tcpu[cpu];
+	if (__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE)) {
+		__atomic_fetch_add(&tps.lost, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	c->regs = args->regs;
+	c->args = args;
+	c->t = t;
+	c->len = 0;
+	c->err = 0;
+	if (t->cond_len) {
+		struct ax_env env = make_env(c);
+		u64 res = 0;
+		size_t at = 0;
+		int e = ax_run(t->code + t->cond, t->cond_len, &env, AX_BUDGET, &res, &at);
+		if (e) {
+			vm_error(t, "condition", e, at);
+			goto out;
+		}
+		if (!res)
+			goto out;
+	}
+	u64 hits = __atomic_add_fetch(&t->hits, 1, __ATOMIC_RELAXED);
+	if (run_actions(c, t, t->act, t->nact) == 0)
+		log_frame(c, t, args->addr);
+	if (t->pass && hits >= t->pass)
+		tp_stop_run(TP_PASSCOUNT, t->num, 0);
+	if (t->step && c->regs && !c->step_tp && tps.running) {
+		c->step_tp = t;
+		c->step_left = t->step;
+		arch_set_step(c->regs, true);
+	}
+out:
+	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+}
+
+bool tp_step_trap(struct arch_regs *r)
+{
+	unsigned cpu = port_cpu_id();
+	if (cpu >= TP_CPUS)
+		return false;
+	struct tp_cpu *c = &tcpu[cpu];
+	struct tp *t = c->step_tp;
+	if (!t)
+		return false;
+	u64 pc = arch_regs_pc(r);
+	if (arch_in_probe_slot(pc))
+		return true;	/* still inside the displaced copy: keep TF */
+	if (!tps.running || __atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE)) {
+		c->step_tp = 0;
+		arch_set_step(r, false);
+		return true;
+	}
+	c->regs = r;
+	c->args = 0;
+	c->len = 0;
+	c->err = 0;
+	if (run_actions(c, t, t->sact, t->nsact) == 0)
+		log_frame(c, t, pc);
+	if (--c->step_left == 0 || !tps.running) {
+		c->step_tp = 0;
+		arch_set_step(r, false);
+	}
+	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+	return true;
+}
