@@ -105,6 +105,11 @@ static size_t nsites;
 static struct hook_probe probes[PROBE_MAX];
 static size_t probe_hi;			/* high-water mark in probes[] */
 static struct hook_set sets[SET_MAX];
+#define OOL_MAX 32
+static struct hook_ool {
+	int state;
+	struct arch_probe ap;
+} ools[OOL_MAX];
 static struct hook_exit exit_pool[EXIT_POOL];
 static struct hook_exitv exitv_pool[EXITV_POOL];
 static bool retired_any;		/* something waits for a sync */
@@ -164,6 +169,12 @@ static void reclaim(void)
 	for (size_t i = 0; i < nhooks; i++)
 		if (hooks[i].state == RETIRED)
 			hooks[i].state = FREE;
+	for (size_t i = 0; i < OOL_MAX; i++) {
+		if (ools[i].state == RETIRED) {
+			arch_probe_release(&ools[i].ap);
+			ools[i].state = FREE;
+		}
+	}
 	retired_any = false;
 }
 
@@ -757,6 +768,72 @@ int hook_set_disarm(const char *set)
 	}
 	unlock();
 	return err;
+}
+
+int hook_ool_get(u64 addr, const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	*why = 0;
+	if (!port_is_text(addr, 1)) {
+		*why = "not in kernel text";
+		return HOOK_EREFUSED;
+	}
+	if (port_is_noprobe(addr)) {
+		*why = "inside the debugger or patch engine";
+		return HOOK_EREFUSED;
+	}
+	if (!lock())
+		return HOOK_EBUSY;
+	int err = 0;
+	struct hook_ool *o = 0;
+	if (in_site(addr)) {
+		err = HOOK_EREFUSED;
+		*why = "a static hook site";
+		goto out;
+	}
+	/* gdb takes its breakpoints out at every stop and puts them back
+	 * before resuming: a copy of the same address given back in this
+	 * stop is taken again (with every CPU parked nothing is reclaimed). */
+	for (size_t i = 0; i < OOL_MAX && !o; i++)
+		if (ools[i].state == RETIRED && ools[i].ap.addr == addr)
+			o = &ools[i];
+	if (o) {
+		o->state = USED;
+		goto out;
+	}
+	POOL_GET(ools, OOL_MAX, o);
+	if (!o) {
+		err = HOOK_ENOSPC;
+		*why = "too many conditional breakpoints";
+		goto out;
+	}
+	err = arch_probe_prepare(addr, &o->ap, why);
+	if (err) {
+		o = 0;
+		goto out;
+	}
+	o->state = USED;
+out:
+	unlock();
+	return o ? (int)(o - ools) : err;
+}
+
+void hook_ool_run(int handle, struct arch_regs *r)
+{
+	if (handle >= 0 && handle < OOL_MAX && ools[handle].state == USED)
+		arch_probe_resume(&ools[handle].ap, r);
+}
+
+void hook_ool_put(int handle)
+{
+	if (handle < 0 || handle >= OOL_MAX || ools[handle].state != USED)
+		return;
+	/* A CPU may still be in the copy (parked by an NMI inside it):
+	 * free after a sync, like a probe's slot. */
+	ools[handle].state = RETIRED;
+	retired_any = true;
 }
 
 int hook_declare_at(const char *name, u64 addr, const char **why)

@@ -71,6 +71,23 @@ const char *hook_strerror(int err);
 int hook_declare_at(const char *name, u64 addr, const char **why);
 int hook_undeclare(const char *name);
 
+/*
+ * Out-of-line copies, for a debugger's conditional breakpoints: the
+ * instruction at addr proven and copied as for a probe, but no int3 of
+ * ours goes there (the debugger's breakpoint is the int3), so a CPU whose
+ * breakpoint condition is false runs the instruction without the
+ * breakpoint being taken out under the other CPUs.
+ *   hook_ool_get: task context or debugger master.  A handle >= 0, or a
+ *     negative error with *why (the probe refusals).
+ *   hook_ool_run: the CPU that trapped at addr, IRQs off, r->rip == addr:
+ *     on return from the trap it runs the copy (or the emulation).
+ *   hook_ool_put: the breakpoint is gone; the copy is reclaimed after
+ *     every CPU has passed a sync point.
+ */
+int hook_ool_get(u64 addr, const char **why);
+void hook_ool_run(int handle, struct arch_regs *r);
+void hook_ool_put(int handle);
+
 /* Exits.  Several per hook; dispatch in increasing prio order. */
 int hook_exit_register(const char *hook, int prio, hook_fn fn, void *data,
 		       const char *exit_name);

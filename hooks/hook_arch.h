@@ -40,6 +40,9 @@ size_t arch_hook_read(u64 addr, u8 *buf, size_t n);
 int arch_probe_prepare(u64 addr, struct arch_probe *p, const char **why);
 void arch_probe_release(struct arch_probe *p);
 size_t arch_probe_insn(const struct arch_probe *p, bool armed, u8 *out);
+/* A CPU trapped at p->addr (r->rip == p->addr), IRQs off: make it run
+ * the displaced instruction (out of line, or emulated) on return. */
+void arch_probe_resume(const struct arch_probe *p, struct arch_regs *r);
 
 /* --- provided by hooks/hook.c, called by the arch -------------------- */
 

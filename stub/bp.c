@@ -1,14 +1,25 @@
 #include "bp.h"
 #include "kstub_arch.h"
 #include "kstub_port.h"
+#include "rsp_parse.h"
+#include "ax.h"
+#include "tp.h"
+#include "../hooks/hook.h"
 #include "../hooks/patch.h"
 #include "../lib/string.h"
+
+#define BP_CODE_MAX 512
 
 struct bp {
 	u64 addr;
 	bool used;
 	bool inserted;
 	u8 orig[ARCH_BP_LEN];
+	/* Target-side conditions and commands (bp_set_agent). */
+	int ool;		/* hook_ool handle, -1 none */
+	u8 nconds, ncmds;
+	u16 len[2 * RSP_Z_EXPR_MAX];	/* conditions, then commands */
+	u8 code[BP_CODE_MAX];
 };
 
 static struct bp bps[BP_MAX];
@@ -33,6 +44,10 @@ int bp_add(u64 addr)
 		return -1;
 	for (int i = 0; i < BP_MAX; i++) {
 		if (!bps[i].used) {
+			if (bps[i].nconds || bps[i].ncmds)
+				hook_ool_put(bps[i].ool);
+			bps[i].nconds = bps[i].ncmds = 0;
+			bps[i].ool = -1;
 			bps[i].addr = addr;
 			bps[i].inserted = false;
 			__atomic_store_n(&bps[i].used, true, __ATOMIC_RELEASE);
@@ -47,7 +62,8 @@ void bp_del(u64 addr)
 	struct bp *b = find(addr);
 	if (!b)
 		return;
-	/* Stays "known" until reused: a CPU may still trap on it. */
+	/* Stays "known" until reused: a CPU may still trap on it (its
+	 * out-of-line copy too: a CPU with a false condition may be in it). */
 	b->used = false;
 }
 
@@ -55,6 +71,91 @@ void bp_clear_all(void)
 {
 	for (int i = 0; i < BP_MAX; i++)
 		bps[i].used = false;
+}
+
+int bp_set_agent(u64 addr, const struct rsp_bp_agent *a, const char **why)
+{
+	struct bp *b = find(addr);
+	u8 code[BP_CODE_MAX];
+	u32 used = 0;
+	*why = 0;
+	if (!b)
+		return -1;
+	for (int i = 0; i < a->nconds + a->ncmds; i++) {
+		bool cond = i < a->nconds;
+		const struct { const char *hex; u32 len; } *e =
+			(const void *)(cond ? &a->conds[i] : &a->cmds[i - a->nconds]);
+		struct ax_info info;
+		size_t at;
+		if (used + e->len > sizeof(code)) {
+			*why = "conditions and commands longer than 512 bytes";
+			return -1;
+		}
+		if (rsp_hex_decode(e->hex, e->len, code + used)) {
+			*why = "bytecode is not hex";
+			return -1;
+		}
+		int r = ax_verify(code + used, e->len, arch_gdb_nregs(), 0, 0, &info, &at);
+		if (!r && cond && (info.collects || info.prints))
+			r = AX_E_OPCODE;
+		if (!r && !cond && info.collects)
+			r = AX_E_OPCODE;	/* nothing to collect into */
+		if (r) {
+			*why = ax_strerror(r);
+			return -1;
+		}
+		b->len[i] = (u16)e->len;
+		used += e->len;
+	}
+	if (b->nconds || b->ncmds) {
+		hook_ool_put(b->ool);
+		b->nconds = b->ncmds = 0;
+		b->ool = -1;
+	}
+	if (!a->nconds && !a->ncmds)
+		return 0;
+	int h = hook_ool_get(addr, why);
+	if (h < 0) {
+		if (!*why)
+			*why = hook_strerror(h);
+		return -1;
+	}
+	memcpy(b->code, code, used);
+	b->ool = h;
+	b->nconds = a->nconds;
+	b->ncmds = a->ncmds;
+	return 0;
+}
+
+bool bp_hit(u64 addr, struct arch_regs *r)
+{
+	struct bp *b = find(addr);
+	if (!b || !b->inserted || (!b->nconds && !b->ncmds))
+		return true;
+	arch_regs_set_pc(r, addr);
+	const u8 *code = b->code;
+	bool take = !b->nconds;
+	for (int i = 0; i < b->nconds; i++) {
+		u64 res = 0;
+		/* A condition that cannot be evaluated stops, as in gdb. */
+		if (tp_eval(code, b->len[i], r, &res) || res)
+			take = true;
+		code += b->len[i];
+	}
+	if (!take) {
+		hook_ool_run(b->ool, r);
+		return false;
+	}
+	for (int i = 0; i < b->ncmds; i++) {
+		u64 res;
+		tp_eval(code, b->len[b->nconds + i], r, &res);
+		code += b->len[b->nconds + i];
+	}
+	if (b->ncmds) {
+		hook_ool_run(b->ool, r);
+		return false;
+	}
+	return true;
 }
 
 void bp_insert_all(void)

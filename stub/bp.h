@@ -24,4 +24,23 @@ void bp_remove_all(void);
  * off (a CPU that trapped on an int3 asks this before parking).
  */
 bool bp_known(u64 addr);
+
+/*
+ * Conditions and commands evaluated on the target (Z0 with ;X... and
+ * ;cmds:...): the agent bytecode is verified and kept with the
+ * breakpoint, and an out-of-line copy of the instruction lets a CPU go
+ * on past it without the breakpoint being removed.  Debugger master,
+ * CPUs parked.  0, or -1 with *why (bytecode refused, instruction that
+ * cannot run out of line, no room).
+ */
+struct rsp_bp_agent;
+int bp_set_agent(u64 addr, const struct rsp_bp_agent *a, const char **why);
+/*
+ * The CPU that trapped on breakpoint addr, IRQs off: run its conditions
+ * and commands.  Returns true when the debugger must stop (no condition,
+ * a condition true or failing, no commands); false when the CPU was set
+ * up to go on (r now resumes through the out-of-line copy).
+ */
+struct arch_regs;
+bool bp_hit(u64 addr, struct arch_regs *r);
 #endif

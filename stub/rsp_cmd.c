@@ -367,7 +367,23 @@ static void handle_Z(const char *pkt, size_t n)
 	 */
 	if (b.type == 0) {
 		if (b.insert) {
-			reply_str(bp_add(b.addr) ? E_FAULT : "OK");
+			struct rsp_bp_agent ag;
+			const char *why = 0;
+			if (rsp_parse_Z_agent(pkt, n, &ag)) {
+				reply_str(E_MALFORMED);
+			} else if (bp_add(b.addr)) {
+				reply_str(E_FAULT);
+			} else if (bp_set_agent(b.addr, &ag, &why)) {
+				char line[120];
+				kfmt_snprintf(line, sizeof(line),
+					      "kstub: breakpoint at 0x%lx: %s\n", b.addr,
+					      why ? why : "refused");
+				port_log(line);
+				bp_del(b.addr);
+				reply_str(E_INVAL);
+			} else {
+				reply_str("OK");
+			}
 		} else {
 			bp_del(b.addr);
 			reply_str("OK");

@@ -119,6 +119,59 @@ int rsp_parse_Z(const char *pkt, size_t n, struct rsp_bp *b)
 	return 0;
 }
 
+/* X<len>,<hex> repeated until the end or a ';'. */
+static int parse_exprs(const char **pp, const char *end, u8 *count,
+		       void *slots_)
+{
+	struct { const char *hex; u32 len; } *slots = slots_;
+	const char *p = *pp;
+	while (p < end && *p == 'X') {
+		u64 len;
+		p++;
+		if (*count >= RSP_Z_EXPR_MAX || rsp_parse_hex(&p, end, &len) ||
+		    len == 0 || len > 0x10000 || expect(&p, end, ',') ||
+		    (u64)(end - p) < 2 * len)
+			return -1;
+		slots[*count].hex = p;
+		slots[*count].len = (u32)len;
+		(*count)++;
+		p += 2 * len;
+	}
+	*pp = p;
+	return 0;
+}
+
+int rsp_parse_Z_agent(const char *pkt, size_t n, struct rsp_bp_agent *a)
+{
+	struct rsp_bp b;
+	const char *end = pkt + n;
+	memset(a, 0, sizeof(*a));
+	if (rsp_parse_Z(pkt, n, &b))
+		return -1;
+	const char *p = pkt;
+	while (p < end && *p != ';')
+		p++;
+	while (p < end) {
+		p++;	/* the ';' */
+		if (p < end && *p == 'X') {
+			if (a->ncmds || parse_exprs(&p, end, &a->nconds, a->conds))
+				return -1;
+		} else if (end - p >= 5 && !memcmp(p, "cmds:", 5)) {
+			u64 persist;
+			p += 5;
+			if (rsp_parse_hex(&p, end, &persist) || expect(&p, end, ',') ||
+			    parse_exprs(&p, end, &a->ncmds, a->cmds) || !a->ncmds)
+				return -1;
+			a->persist = persist != 0;
+		} else {
+			return -1;
+		}
+		if (p < end && *p != ';')
+			return -1;
+	}
+	return 0;
+}
+
 int rsp_parse_p(const char *pkt, size_t n, u64 *regno)
 {
 	const char *p = pkt + 1, *end = pkt + n;

@@ -42,6 +42,20 @@ struct rsp_bp {
 	u64 kind;
 };
 int rsp_parse_Z(const char *pkt, size_t n, struct rsp_bp *b);
+/*
+ * What follows "Z0,addr,kind" when gdb evaluates conditions and runs
+ * breakpoint commands on the target (ConditionalBreakpoints+,
+ * BreakpointCommands+): ";X<len>,<hex>X<len>,<hex>..." conditions (the
+ * breakpoint is taken when any is true) and ";cmds:<persist>,X<len>,
+ * <hex>..." commands (agent dprintf).  Hex pointers into the packet.
+ */
+#define RSP_Z_EXPR_MAX 8
+struct rsp_bp_agent {
+	u8 nconds, ncmds;
+	bool persist;
+	struct { const char *hex; u32 len; } conds[RSP_Z_EXPR_MAX], cmds[RSP_Z_EXPR_MAX];
+};
+int rsp_parse_Z_agent(const char *pkt, size_t n, struct rsp_bp_agent *a);
 
 /* p n  |  P n=hex */
 int rsp_parse_p(const char *pkt, size_t n, u64 *regno);

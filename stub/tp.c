@@ -811,8 +811,9 @@ static void q_tstatus(char *pkt, size_t n)
 	k = kfmt_snprintf(o, cap, "T%d;", tps.running ? 1 : 0);
 	switch (tps.running ? TP_NOTRUN : tps.stop_reason) {
 	case TP_STOPPED:
+		/* Without a note, the old form: gdb then prints no "()". */
 		hx[hexstr(hx, sizeof(hx), tps.stop_note)] = 0;
-		k += kfmt_snprintf(o + k, cap - k, "tstop:%s:0", hx);
+		k += kfmt_snprintf(o + k, cap - k, hx[0] ? "tstop:%s:0" : "tstop%s:0", hx);
 		break;
 	case TP_FULL:
 		k += kfmt_snprintf(o + k, cap - k, "tfull:0");

@@ -127,6 +127,9 @@ void tp_stop_run(int reason, u32 tp, const char *why);
 struct hook_args;
 void tp_hit(const struct hook_args *args, void *data);
 int tp_tsv_get(u32 num, s64 *val);
+/* Run bytecode against a trap frame with no collection (breakpoint
+ * conditions and dprintf commands).  0 or an AX_E_* error. */
+int tp_eval(const u8 *code, u32 len, struct arch_regs *r, u64 *res);
 
 /* tp_frame.c: traceframes in the LTT buffers. */
 /* Frame payload: u16 tp, u16 run, u64 pc, u16 blocks_len, blocks. */

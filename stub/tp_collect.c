@@ -205,6 +205,29 @@ static struct ax_env make_env(struct tp_cpu *c)
 	return e;
 }
 
+/* ---- evaluation without a frame ---- */
+
+struct eval_ctx {
+	struct arch_regs *regs;
+};
+
+static int eval_reg(void *arg, u32 n, u64 *val)
+{
+	struct eval_ctx *e = arg;
+	return arch_frame_reg(e->regs, n, val);
+}
+
+int tp_eval(const u8 *code, u32 len, struct arch_regs *r, u64 *res)
+{
+	struct eval_ctx ctx = { .regs = r };
+	struct ax_env env = {
+		.arg = &ctx, .reg = eval_reg, .mem_read = env_mem, .getv = env_getv,
+		.setv = env_setv, .printf = env_printf,
+	};
+	size_t at;
+	return ax_run(code, len, &env, AX_BUDGET, res, &at);
+}
+
 /* ---- collection ---- */
 
 static void vm_error(struct tp *t, const char *what, int err, size_t at)
@@ -372,12 +395,14 @@ bool tp_step_trap(struct arch_regs *r)
 	c->args = 0;
 	c->len = 0;
 	c->err = 0;
+	/* The frame shows the flags as the code has them, without our TF. */
+	arch_set_step(r, false);
 	if (run_actions(c, t, t->sact, t->nsact) == 0)
 		log_frame(c, t, pc);
-	if (--c->step_left == 0 || !tps.running) {
+	if (--c->step_left == 0 || !tps.running)
 		c->step_tp = 0;
-		arch_set_step(r, false);
-	}
+	else
+		arch_set_step(r, true);
 	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
 	return true;
 }

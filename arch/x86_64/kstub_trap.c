@@ -25,6 +25,10 @@ static bool handle_int3(struct arch_regs *r)
 	if (!kstub_enabled())
 		return false;
 	struct kstub_stop st = { .kind = KSTUB_STOP_SWBREAK, .sig = 5 };
+	/* A condition evaluated here that is false, or agent dprintf
+	 * commands: the CPU goes on through the out-of-line copy. */
+	if (bp_known(addr) && !bp_hit(addr, r))
+		return true;
 	if (bp_known(addr)) {
 		r->rip = addr;	/* report (and later re-run) the original insn */
 	} else if (!arch_copy_safe(&byte, (const void *)addr, 1) && byte == 0xcc) {

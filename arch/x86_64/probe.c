@@ -452,26 +452,11 @@ static bool refetch(struct arch_regs *r, u64 addr)
 /* Flags popf may change in ring 0 (not RF, VM, VIF, VIP). */
 #define POPF_MASK 0x00247fd5ull
 
-bool arch_in_probe_slot(u64 pc)
+/* Run the displaced instruction of p for a CPU trapped at p->addr
+ * (r->rip == p->addr): out of line, or emulated. */
+void arch_probe_resume(const struct arch_probe *p, struct arch_regs *r)
 {
-	return pc >= (u64)probe_slots && pc < (u64)probe_slots_end;
-}
-
-bool probe_int3(struct arch_regs *r)
-{
-	if (r->cs & 3)
-		return false;	/* probes are in kernel text only */
-	u64 addr = r->rip - 1;
-	r->rip = addr;		/* exits see the probed instruction's address */
-	const struct arch_probe *p = hook_probe_hit(addr, r);
-	if (!p) {
-		if (hook_owns_addr(addr) && refetch(r, addr))
-			return true;	/* a stale int3: run what is there */
-		r->rip = addr + 1;
-		return false;
-	}
-	if (r->rip != addr)
-		return true;	/* an exit sent the CPU elsewhere */
+	u64 addr = p->addr;
 	u64 next = addr + p->len;
 	switch (p->kind) {
 	case PROBE_OOL:
@@ -519,5 +504,28 @@ bool probe_int3(struct arch_regs *r)
 		break;
 	}
 	}
+}
+
+bool arch_in_probe_slot(u64 pc)
+{
+	return pc >= (u64)probe_slots && pc < (u64)probe_slots_end;
+}
+
+bool probe_int3(struct arch_regs *r)
+{
+	if (r->cs & 3)
+		return false;	/* probes are in kernel text only */
+	u64 addr = r->rip - 1;
+	r->rip = addr;		/* exits see the probed instruction's address */
+	const struct arch_probe *p = hook_probe_hit(addr, r);
+	if (!p) {
+		if (hook_owns_addr(addr) && refetch(r, addr))
+			return true;	/* a stale int3: run what is there */
+		r->rip = addr + 1;
+		return false;
+	}
+	if (r->rip != addr)
+		return true;	/* an exit sent the CPU elsewhere */
+	arch_probe_resume(p, r);
 	return true;
 }
