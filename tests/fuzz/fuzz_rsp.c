@@ -62,6 +62,17 @@ static void parse_all(char *pkt, size_t n)
 			__builtin_trap();	/* unescaping never grows */
 	}
 	rsp_parse_Z(pkt, n, &b);
+	struct rsp_bp_agent ag;
+	if (!rsp_parse_Z_agent(pkt, n, &ag)) {
+		/* Every expression lies inside the packet. */
+		for (int i = 0; i < ag.nconds; i++)
+			if (ag.conds[i].hex < pkt ||
+			    ag.conds[i].hex + 2 * ag.conds[i].len > pkt + n)
+				__builtin_trap();
+		for (int i = 0; i < ag.ncmds; i++)
+			if (ag.cmds[i].hex < pkt || ag.cmds[i].hex + 2 * ag.cmds[i].len > pkt + n)
+				__builtin_trap();
+	}
 	rsp_parse_p(pkt, n, &regno);
 	rsp_parse_P(pkt, n, &regno, &pv, &pvn);
 	rsp_parse_H(pkt, n, &op, &tid);

@@ -106,6 +106,14 @@ void arch_probe_release(struct arch_probe *p)
 	released++;
 }
 
+static u64 resumed_at;
+
+void arch_probe_resume(const struct arch_probe *p, struct arch_regs *r)
+{
+	(void)r;
+	resumed_at = p->addr;
+}
+
 size_t arch_probe_insn(const struct arch_probe *p, bool armed, u8 *out)
 {
 	out[0] = armed ? 0xcc : p->orig[0];
@@ -543,6 +551,47 @@ static void test_probes(void **state)
 	}
 }
 
+/* Out-of-line copies for conditional breakpoints: proven like a probe,
+ * nothing patched, revived within one stop, reclaimed after a sync. */
+static void test_ool(void **state)
+{
+	(void)state;
+	const char *why = 0;
+	struct arch_regs *regs = (struct arch_regs *)&text[0];
+	text[512] = 0x55;
+	text[520] = 0xcf;
+	assert_int_equal(hook_ool_get(INSN(1), &why), HOOK_EREFUSED);
+	assert_string_equal(why, "iret");
+	assert_int_equal(hook_ool_get((u64)&text[910], &why), HOOK_EREFUSED);
+	assert_string_equal(why, "inside the debugger or patch engine");
+	assert_int_equal(hook_ool_get(SITE(1) + 2, &why), HOOK_EREFUSED);
+	int h = hook_ool_get(INSN(0), &why);
+	assert_true(h >= 0);
+	assert_int_equal(text[512], 0x55);	/* no int3 of ours */
+	resumed_at = 0;
+	hook_ool_run(h, regs);
+	assert_true(resumed_at == INSN(0));
+
+	/* gdb's z0 + Z0 in one stop (parked): the same copy comes back. */
+	parked = true;
+	unsigned r0 = released;
+	hook_ool_put(h);
+	resumed_at = 0;
+	hook_ool_run(h, regs);			/* given back: no resume */
+	assert_true(resumed_at == 0);
+	assert_int_equal(hook_ool_get(INSN(0), &why), h);
+	assert_int_equal(released, r0);
+	hook_ool_put(h);
+	parked = false;
+	/* Live again: the next allocation reclaims it after a sync. */
+	for (int i = 0; i < 40; i++) {
+		int k = hook_ool_get(INSN(2 + i), &why);
+		assert_true(k >= 0);
+		hook_ool_put(k);
+	}
+	assert_true(released > r0);
+}
+
 static void test_hosted_fire(void **state)
 {
 	(void)state;
@@ -605,6 +654,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sets, setup),
 		cmocka_unit_test_setup(test_parked, setup),
 		cmocka_unit_test_setup(test_probes, setup),
+		cmocka_unit_test_setup(test_ool, setup),
 		cmocka_unit_test_setup(test_hosted_fire, setup),
 		cmocka_unit_test_setup(test_print, setup),
 	};

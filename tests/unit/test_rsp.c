@@ -112,6 +112,36 @@ static void test_Z(void **state)
 	assert_int_equal(rsp_parse_Z(P("Z"), &b), -1);
 }
 
+/* What gdb 13 sends with condition-evaluation target and agent dprintf. */
+static void test_Z_agent(void **state)
+{
+	(void)state;
+	struct rsp_bp_agent a;
+	assert_int_equal(rsp_parse_Z_agent(P("Z0,1201f0,1"), &a), 0);
+	assert_int_equal(a.nconds + a.ncmds, 0);
+	assert_int_equal(rsp_parse_Z_agent(P("Z0,1201f0,1;X7,2605220313270aX1,27"), &a), 0);
+	assert_int_equal(a.nconds, 2);
+	assert_int_equal(a.conds[0].len, 7);
+	assert_memory_equal(a.conds[0].hex, "2605220313270a", 14);
+	assert_int_equal(a.conds[1].len, 1);
+	assert_int_equal(rsp_parse_Z_agent(P("Z0,1201f0,1;X1,27;cmds:1,X2,2727X1,27"), &a), 0);
+	assert_int_equal(a.nconds, 1);
+	assert_int_equal(a.ncmds, 2);
+	assert_true(a.persist);
+	assert_int_equal(rsp_parse_Z_agent(P("Z0,1201f0,1;cmds:0,X1,27"), &a), 0);
+	assert_int_equal(a.ncmds, 1);
+	assert_false(a.persist);
+	/* Truncated, odd, empty, unknown: malformed. */
+	static const char *const bad[] = {
+		"Z0,1201f0,1;", "Z0,1201f0,1;X", "Z0,1201f0,1;X2,27", "Z0,1201f0,1;X0,",
+		"Z0,1201f0,1;Y1,27", "Z0,1201f0,1;cmds:", "Z0,1201f0,1;cmds:1,",
+		"Z0,1201f0,1;cmds:1,X1,27;X1,27", "Z0,1201f0,1;X1,27junk",
+		"Z0,1201f0,1;X1,27X1,27X1,27X1,27X1,27X1,27X1,27X1,27X1,27",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(rsp_parse_Z_agent(bad[i], strlen(bad[i]), &a), -1);
+}
+
 static void test_p_P(void **state)
 {
 	(void)state;
@@ -356,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_m),
 		cmocka_unit_test(test_M_X),
 		cmocka_unit_test(test_Z),
+		cmocka_unit_test(test_Z_agent),
 		cmocka_unit_test(test_p_P),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_vcont),
