@@ -1,6 +1,7 @@
 # libFuzzer targets for what comes off the wire or out of a file:
 # RSP framing and command parsers (fuzz_rsp), Ethernet/ARP/IPv4/UDP
-# parsing and reassembly (fuzz_net), trace dump decoding (fuzz_ltt).
+# parsing and reassembly (fuzz_net), trace dump decoding (fuzz_ltt),
+# tracepoint packet parsers (fuzz_tp).
 # Built with clang, libFuzzer, ASan and UBSan; included by the top-level
 # Makefile, which defines B.
 #
@@ -16,16 +17,18 @@ FUZZ_CC ?= clang
 FUZZ_RUNS_rsp ?= 150000
 FUZZ_RUNS_net ?= 500000
 FUZZ_RUNS_ltt ?= 30000
+FUZZ_RUNS_tp ?= 2000000
 FUZZ_SEED ?= 1
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -DKSTUB_HOSTED -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_TARGETS := rsp net ltt
+FUZZ_TARGETS := rsp net ltt tp
 
 FUZZ_SRCS_rsp := stub/rsp_packet.c stub/rsp_parse.c lib/string.c
 FUZZ_SRCS_net := lib/inet.c lib/string.c
 FUZZ_SRCS_ltt := trace/ltt_buf.c trace/ltt_ctl.c trace/ltt_decode.c \
 	trace/ltt_events.c trace/ltt_meta.c lib/fmt.c lib/string.c
+FUZZ_SRCS_tp := stub/tp_parse.c stub/rsp_parse.c lib/string.c
 
 define fuzz_rule
 $(B)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) tests/fuzz/fuzz.mk
@@ -41,6 +44,7 @@ fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 		case $$t in rsp) n=$(or $(FUZZ_RUNS),$(FUZZ_RUNS_rsp));; \
 			net) n=$(or $(FUZZ_RUNS),$(FUZZ_RUNS_net));; \
+			tp) n=$(or $(FUZZ_RUNS),$(FUZZ_RUNS_tp));; \
 			*) n=$(or $(FUZZ_RUNS),$(FUZZ_RUNS_ltt));; esac; \
 		mkdir -p $(B)/fuzz/corpus/$$t; \
 		echo "fuzz_$$t: $$n runs, seed $(FUZZ_SEED)"; \

@@ -2,7 +2,7 @@
 """Seed inputs for the libFuzzer targets (tests/fuzz/fuzz_*.c): a few
 well-formed inputs of each kind, so the fuzzers start past the first
 checks.  Usage: seeds.py OUTDIR  (writes OUTDIR/rsp, OUTDIR/net,
-OUTDIR/ltt)."""
+OUTDIR/ltt, OUTDIR/tp)."""
 import struct
 import sys
 from pathlib import Path
@@ -87,13 +87,43 @@ def ltt_seeds():
             b"\x00KSTUBLTT"]
 
 
+def tp_seeds():
+    # Packet bodies as gdb 13 sends them for tstart, tfind, tstatus, tstop.
+    a = b"ffffffff80102a30"
+    return [b"QTDP:1:" + a + b":E:0:0-",
+            b"QTDP:2:" + a + b":E:5:1f4:X08,26012205130f2027",
+            b"QTDP:3:" + a + b":D:0:0:F5:X03,222a27-",
+            b"QTDP:4:" + a + b":E:0:0:S-",
+            b"QTDP:-1:" + a + b":R01ffffffffffffffff",
+            b"QTDP:-1:" + a + b":M-1,ffffffff80300000,8M6,fffffffffffffff0,10"
+            b"X00000008,2601220000000527-",
+            b"QTDP:-1:" + a + b":SMFFFFFFFF,ffffffff80300000,8",
+            b"QTDP:-4:" + a + b":L-",
+            b"QTDP:-1:" + a + b":S-",
+            b"QTDPsrc:1:" + a + b":at:0:11:"
+            + b"kstub_selftest_fn".hex().encode(),
+            b"QTDPsrc:2:" + a + b":cond:0:5:" + b"x > 5".hex().encode(),
+            b"QTDPsrc:2:401136:cmd:0:0:",
+            b"QTDV:1:ffffffffffffffff:0:" + b"ticks".hex().encode(),
+            b"QTro:ffffffff80100000,ffffffff80123456"
+            b":ffffffff80200000,ffffffff80210000",
+            b"QTDisconnected:1", b"QTBuffer:circular:0", b"QTBuffer:size:-1",
+            b"QTBuffer:size:100000", b"QTNotes:user:;notes:;",
+            b"QTNotes:user:6a6f65;notes:6869;tstop:73746f70;",
+            b"QTFrame:0", b"QTFrame:ffffffff", b"QTFrame:pc:" + a,
+            b"QTFrame:tdp:2", b"QTFrame:range:401000:402000",
+            b"QTFrame:outside:401000:402000",
+            b"QTEnable:1:" + a, b"QTDisable:1:" + a, b"qTP:1:401136",
+            b"qTV:1", b"qTBuffer:0,1f4", b"qTSTMat:" + a]
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
         print(__doc__)
         return 0 if len(sys.argv) == 2 else 2
     root = Path(sys.argv[1])
     for name, seeds in (("rsp", rsp_seeds()), ("net", net_seeds()),
-                        ("ltt", ltt_seeds())):
+                        ("ltt", ltt_seeds()), ("tp", tp_seeds())):
         d = root / name
         d.mkdir(parents=True, exist_ok=True)
         for i, s in enumerate(seeds):
