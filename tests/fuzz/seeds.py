@@ -2,7 +2,7 @@
 """Seed inputs for the libFuzzer targets (tests/fuzz/fuzz_*.c): a few
 well-formed inputs of each kind, so the fuzzers start past the first
 checks.  Usage: seeds.py OUTDIR  (writes OUTDIR/rsp, OUTDIR/net,
-OUTDIR/ltt, OUTDIR/tp)."""
+OUTDIR/ltt, OUTDIR/tp, OUTDIR/ax)."""
 import struct
 import sys
 from pathlib import Path
@@ -117,13 +117,36 @@ def tp_seeds():
             b"qTV:1", b"qTBuffer:0,1f4", b"qTSTMat:" + a]
 
 
+def ax_seeds():
+    # Byte 0: mode and environment (tests/fuzz/fuzz_ax.c); then bytecode
+    # as gdb emits it, or (bit 7) a dprintf format.
+    def printf(fmt, nargs):
+        s = fmt + b"\0"
+        return b"\x34" + bytes([nargs]) + struct.pack(">H", len(s)) + s
+    cond = bytes.fromhex("260006" "2214" "03" "19" "1620" "2205" "13" "27")
+    teval = bytes.fromhex("2c0001" "2201" "02" "2d0001" "27")
+    deref = bytes.fromhex("2400001008" "1a" "1a" "27")
+    loop = bytes.fromhex("220a" "2201" "03" "28" "200002" "27")
+    collect = bytes.fromhex("2500000000000010002210" "0c" "2220" "0d04"
+                            "300100" "2228" "2f" "2e0001" "2207" "27")
+    dprintf = (bytes.fromhex("22ab" "25" "0000000000001003"
+                             "25" "fffffffffffffffd" "2200" "2200")
+               + printf(b"%d-%s-%x\n", 3) + b"\x27")
+    return [b"\x00" + cond, b"\x04" + teval, b"\x01" + deref,
+            b"\x00" + loop, b"\x00" + bytes.fromhex("210000"),
+            b"\x02" + collect, b"\x00" + dprintf,
+            b"\x80" + b"%d %5.3s %-8x %p %%", b"\xe0" + b"[%*.*ld] %#o %c",
+            b"\x91" + b"%s|%.2s|%hhu|%zu"]
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
         print(__doc__)
         return 0 if len(sys.argv) == 2 else 2
     root = Path(sys.argv[1])
     for name, seeds in (("rsp", rsp_seeds()), ("net", net_seeds()),
-                        ("ltt", ltt_seeds()), ("tp", tp_seeds())):
+                        ("ltt", ltt_seeds()), ("tp", tp_seeds()),
+                        ("ax", ax_seeds())):
         d = root / name
         d.mkdir(parents=True, exist_ok=True)
         for i, s in enumerate(seeds):
