@@ -174,6 +174,8 @@ static void emit_target_ack(struct bsplit *bs, int c, bs_emit_fn emit, void *ctx
 	bs->text_since_due = false;
 	if (c == '+')
 		bs->seen[BS_FROM_GDB].acked = true;
+	else
+		bs->seen[BS_FROM_GDB].nakked = true;
 	bs->ack_byte[0] = (uint8_t)c;
 	struct bs_event ev = {
 		.dir = BS_FROM_TARGET, .type = c == '+' ? BS_ACK : BS_NAK,
@@ -196,12 +198,14 @@ static bool is_resend(struct bsplit *bs, enum bs_dir dir, const uint8_t *raw,
 {
 	struct bs_seen *s = &bs->seen[dir];
 	uint32_t h = fnv1a(raw, n);
-	bool again = !bs->no_ack && s->valid && !s->acked && s->hash == h &&
-		     s->len == n;
+	/* Resent after a NAK (the copy may differ when line noise hit the
+	 * first one), or the same bytes again with no ack in between. */
+	bool again = !bs->no_ack && s->valid && !s->acked &&
+		     (s->nakked || (s->hash == h && s->len == n));
 	s->hash = h;
 	s->len = n;
 	s->valid = true;
-	s->acked = false;
+	s->acked = s->nakked = false;
 	return again;
 }
 
@@ -464,6 +468,7 @@ void bsplit_gdb(struct bsplit *bs, const uint8_t *p, size_t n,
 				bs->seen[BS_FROM_TARGET].acked = true;
 			} else {
 				ev.type = BS_NAK;
+				bs->seen[BS_FROM_TARGET].nakked = true;
 			}
 			emit(ctx, &ev);
 			continue;
@@ -519,7 +524,8 @@ void bsplit_set_debugger(struct bsplit *bs, bool connected)
 	bs->debugger = connected;
 	bs->g_state = G_TEXT;
 	bs->gpkt_len = 0;
-	bs->ack_due = bs->text_since_due = false;
+	/* ack_due stays: the target still owes the ack for a packet a gdb
+	 * sent before it went; that ack is RSP (dropped), not console text. */
 	bs->running = bs->rcmd = false;
 	bs->noack_req = bs->no_ack = bs->detach_req = false;
 	memset(&bs->seen, 0, sizeof(bs->seen));

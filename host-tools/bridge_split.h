@@ -51,7 +51,7 @@ enum bs_type {
 };
 
 #define BS_F_BADSUM	0x01u	/* checksum does not match the body */
-#define BS_F_RESEND	0x02u	/* same packet again, not acked in between */
+#define BS_F_RESEND	0x02u	/* a packet again after a NAK, or the same one unacked */
 #define BS_F_CONSOLE	0x04u	/* 'O' packet of console output */
 #define BS_F_MONITOR	0x08u	/* 'O' packet answering qRcmd */
 #define BS_F_TRUNC	0x10u	/* gdb packet longer than max_packet: raw is cut */
@@ -77,6 +77,7 @@ struct bs_seen {		/* last packet one side sent: resend detection */
 	size_t len;
 	bool valid;
 	bool acked;		/* the other side sent '+' since */
+	bool nakked;		/* the other side sent '-' since */
 };
 
 struct bsplit {
@@ -132,7 +133,8 @@ void bsplit_gdb(struct bsplit *bs, const uint8_t *p, size_t n,
 		bs_emit_fn emit, void *ctx);
 
 /* A debugger connected (true) or went away (false): the gdb-side state
- * starts over.  While none is connected no event has to_gdb set. */
+ * starts over (an ack the target still owes stays expected).  While none
+ * is connected no event has to_gdb set. */
 void bsplit_set_debugger(struct bsplit *bs, bool connected);
 
 /* True while the debugger is in the middle of a packet: other bytes for

@@ -716,18 +716,81 @@ static const char *owner_name(void)
 	return B.owner == OWN_TCP ? B.gdb.name : B.owner == OWN_PTY ? B.pty_name : "nobody";
 }
 
-static void refuse(int fd, const char *who, const char *what)
+/*
+ * A debugger that connects while another is attached gets, from the
+ * bridge itself, "E.<reason>" as the reply to each packet it sends for
+ * REFUSE_S seconds (gdb prints it: "Remote failure reply: E.kstub-bridge:
+ * refused ..."), then the connection closes.  Nothing of it reaches the
+ * line; the attached debugger is not disturbed.
+ */
+#define REFUSE_S 1.5
+#define REFUSE_MAX 8
+
+static struct refused {
+	int fd;			/* -1: free slot */
+	double until;
+	int state;		/* 0 outside a packet, 1 in it, 2/3 checksum */
+	char why[200];
+} refused[REFUSE_MAX];
+
+static void refused_close(struct refused *r)
 {
-	char msg[300];
-	int k = snprintf(msg, sizeof(msg), PROG ": refused: %s (%s) is already "
-			 "attached; try again when it has gone\n", what, owner_name());
-	/* Best effort, once: the socket is new, its buffer is empty. */
-	if (write(fd, msg, (size_t)k) < 0) {
-		/* nothing to do: it is being closed anyway */
+	/* Unread input would turn the close into a reset that can overtake
+	 * the replies already sent. */
+	uint8_t buf[1024];
+	while (read(r->fd, buf, sizeof(buf)) > 0)
+		continue;
+	shutdown(r->fd, SHUT_WR);
+	close(r->fd);
+	r->fd = -1;
+}
+
+static void refused_read(struct refused *r)
+{
+	uint8_t buf[4096];
+	ssize_t k = read(r->fd, buf, sizeof(buf));
+	if (k <= 0) {
+		if (k == 0 || (errno != EAGAIN && errno != EINTR))
+			refused_close(r);
+		return;
 	}
-	close(fd);
+	for (ssize_t i = 0; i < k; i++) {
+		uint8_t b = buf[i];
+		if (r->state == 0 && b == '$')
+			r->state = 1;
+		else if (r->state == 1 && b == '#')
+			r->state = 2;
+		else if (r->state == 2)
+			r->state = 3;
+		else if (r->state == 3) {
+			r->state = 0;
+			char body[256], pkt[300];
+			int n = snprintf(body, sizeof(body), "E.%s", r->why);
+			unsigned sum = 0;
+			for (int j = 0; j < n; j++)
+				sum += (unsigned char)body[j];
+			int m = snprintf(pkt, sizeof(pkt), "+$%s#%02x", body, sum & 0xff);
+			if (write(r->fd, pkt, (size_t)m) < 0) {
+				refused_close(r);
+				return;
+			}
+		}
+	}
+}
+
+static void refuse(int fd, const char *who)
+{
 	B.refused++;
 	note("refused a second debugger from %s: %s is attached", who, owner_name());
+	for (int i = 0; i < REFUSE_MAX; i++) {
+		if (refused[i].fd < 0) {
+			refused[i] = (struct refused){ .fd = fd, .until = os_now() + REFUSE_S };
+			snprintf(refused[i].why, sizeof(refused[i].why), PROG ": refused: "
+				 "another debugger (%s) is attached", owner_name());
+			return;
+		}
+	}
+	close(fd);	/* too many at once: just hang up */
 }
 
 static void attach(enum owner o, const char *who)
@@ -760,7 +823,7 @@ static void accept_debugger(void)
 	if (fd < 0)
 		return;
 	if (B.owner != OWN_NONE) {
-		refuse(fd, who, "a debugger");
+		refuse(fd, who);
 		return;
 	}
 	B.gdb.fd = fd;
@@ -930,11 +993,18 @@ static void read_stdin(void)
 
 static int loop(void)
 {
-	enum { P_LINE, P_GDBL, P_GDB, P_PTY, P_CONL, P_CON, P_IN, P_OUT, P_N };
+	enum { P_LINE, P_GDBL, P_GDB, P_PTY, P_CONL, P_CON, P_IN, P_OUT, P_REF,
+	       P_N = P_REF + REFUSE_MAX };
+	for (int i = 0; i < REFUSE_MAX; i++)
+		refused[i].fd = -1;
 	while (!B.quit && !B.escaped) {
 		struct pollfd pf[P_N];
 		for (int i = 0; i < P_N; i++)
 			pf[i] = (struct pollfd){ .fd = -1 };
+		for (int i = 0; i < REFUSE_MAX; i++) {
+			pf[P_REF + i].fd = refused[i].fd;
+			pf[P_REF + i].events = POLLIN;
+		}
 		pf[P_LINE] = (struct pollfd){ .fd = bport_fd(B.port),
 			.events = POLLIN | (ob_avail(&B.to_line) ? POLLOUT : 0) };
 		pf[P_GDBL].fd = B.gdb_listen;
@@ -1012,12 +1082,19 @@ static int loop(void)
 				accept_console();
 			if (pf[P_IN].revents & (POLLIN | POLLHUP | POLLERR))
 				read_stdin();
+			for (int i = 0; i < REFUSE_MAX; i++)
+				if (refused[i].fd >= 0 &&
+				    pf[P_REF + i].revents & (POLLIN | POLLHUP | POLLERR))
+					refused_read(&refused[i]);
 			/* stdout blocks: one write of at most a pipe buffer. */
 			if (pf[P_OUT].revents & POLLOUT)
 				drain(1, &B.con_out, 4096);
 			else if (pf[P_OUT].revents & (POLLERR | POLLHUP))
 				ob_clear(&B.con_out);	/* nobody reads the console */
 		}
+		for (int i = 0; i < REFUSE_MAX; i++)
+			if (refused[i].fd >= 0 && os_now() >= refused[i].until)
+				refused_close(&refused[i]);
 		/* Silence resolves what the splitter holds. */
 		pend = bsplit_pending_ms(&B.bs);
 		if (pend >= 0 && (os_now() - B.last_rx) * 1000.0 >= pend)

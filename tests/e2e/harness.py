@@ -593,3 +593,174 @@ class ElfSymbols:
         if best is None:
             return set(), None
         return {n for a, n in self.text if a == best}, addr - best
+
+
+# --- one serial line: COM1 on a pty, host-tools/kstub-bridge on it ---------
+
+BRIDGE = REPO / "build" / "host" / "kstub-bridge"
+
+
+class PtyKernel(Kernel):
+    """One QEMU whose COM1 is a pty (`tty`), the way a real machine's serial
+    port reaches a host tool such as kstub-bridge.  QEMU starts paused
+    (-S, monitor on stdio) because it drops what the kernel prints while
+    nobody has the pty open: open it, then resume().  The console is read
+    through the tool on the pty; this object's own `console` is QEMU's
+    monitor."""
+
+    def __init__(self, cmdline="", cpus=1, memory="256M", extra_args=(),
+                 kernel=KERNEL_ELF, name=None, expect_crash=False):
+        super().__init__(cmdline, cpus, memory=memory, kernel=kernel,
+                         name=name, expect_crash=expect_crash)
+        self.argv = qemu_accel.qemu_argv(
+            self.kernel, cmdline, cpus, memory, self.accel,
+            ["-serial", "pty"], ["-S", "-monitor", "stdio"] + list(extra_args))
+        self.tty = None
+
+    def start(self, timeout=10):
+        super().start(timeout)
+        self.tty = self._wait_pty("serial0", timeout)
+        return self
+
+    def resume(self):
+        """Let the paused CPUs run (the QEMU monitor's `cont`)."""
+        self.send("cont\n")
+
+
+class Bridge:
+    """build/host/kstub-bridge on `port` with --gdb-port 0 and `args`.
+
+    Its stdout is the console side: `console` (CRLF -> LF) and wait_for()
+    work like Kernel's, including failing at once on an Oops or panic.
+    `gdb_target` is the host:port it listens on (from its "gdb: target
+    remote" line); `messages` is its stderr.  close() ends it (SIGTERM,
+    then SIGKILL) and returns the exit status."""
+
+    def __init__(self, port, *args, stdin=subprocess.DEVNULL, name=None,
+                 expect_crash=False, binary=BRIDGE):
+        self.argv = [str(binary), "--gdb-port", "0"] + [str(a) for a in args] \
+            + [str(port)]
+        self.stdin_mode = stdin
+        self.name = name
+        self.expect_crash = expect_crash
+        self.cpus, self.cmdline = 0, "kstub-bridge " + str(port)  # reports
+        self.gdb_target = None
+        self.proc = None
+        self._cond = threading.Condition()
+
+    def start(self, timeout=10):
+        if not Path(self.argv[0]).exists():
+            raise FileNotFoundError("%s missing: run `make host-tools`"
+                                    % self.argv[0])
+        self.proc = _spawn(self.argv, stdin=self.stdin_mode,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._out = _Reader(self.proc.stdout, self._cond)
+        self._err = _Reader(self.proc.stderr, self._cond)
+        self._out.start()
+        self._err.start()
+        m = self.wait_messages(r"gdb: target remote (\S+)", timeout)
+        self.gdb_target = m.group(1)
+        return self
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def console(self):
+        with self._cond:
+            raw = bytes(self._out.data)
+        return raw.decode("utf-8", "replace").replace("\r\n", "\n")
+
+    @property
+    def messages(self):
+        with self._cond:
+            return bytes(self._err.data).decode("utf-8", "replace")
+
+    def tail(self, lines=40):
+        return _tail(self.console, lines) + "\n--- bridge messages ---\n" + \
+            _tail(self.messages, 15)
+
+    def _wait(self, get, rx, timeout, start, complete_lines, what):
+        rx = _compile(rx)
+        deadline = time.monotonic() + scaled(timeout)
+        while True:
+            with self._cond:
+                done = self._out.eof and self._err.eof
+            text = get()
+            if complete_lines and not done:
+                text = text[:text.rfind("\n") + 1]
+            m = rx.search(text, start)
+            if m:
+                return m
+            if what == "console" and not self.expect_crash:
+                crash = CRASH.search(text, start)
+                if crash:
+                    raise WaitTimeout("kernel crashed (%s) waiting for /%s/\n%s"
+                                      % (crash.group(0), rx.pattern, self.tail()))
+            if done:
+                raise WaitTimeout("kstub-bridge exited (status %s) waiting for "
+                                  "/%s/ on its %s\n%s" % (self.proc.poll(),
+                                                          rx.pattern, what,
+                                                          self.tail()))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WaitTimeout("timed out after %gs waiting for /%s/ on "
+                                  "kstub-bridge's %s\n%s" % (scaled(timeout),
+                                                             rx.pattern, what,
+                                                             self.tail()))
+            with self._cond:
+                self._cond.wait(min(left, 0.5))
+
+    def wait_for(self, pattern, timeout=10, start=0):
+        """Wait for `pattern` in complete console lines at or after offset
+        `start` of `console`; return the match."""
+        return self._wait(lambda: self.console, pattern, timeout, start, True,
+                          "console")
+
+    def wait_messages(self, pattern, timeout=10, start=0):
+        """Wait for `pattern` in the bridge's stderr."""
+        return self._wait(lambda: self.messages, pattern, timeout, start, False,
+                          "messages")
+
+    def send(self, data):
+        """Write to the bridge's stdin (stdin=subprocess.PIPE): keys for the
+        console side."""
+        self.proc.stdin.write(data if isinstance(data, bytes) else data.encode())
+        self.proc.stdin.flush()
+
+    def wait_exit(self, timeout=10):
+        """Wait for the bridge to exit by itself; return its status."""
+        try:
+            return self.proc.wait(scaled(timeout))
+        except subprocess.TimeoutExpired:
+            raise WaitTimeout("kstub-bridge still running after %gs\n%s"
+                              % (scaled(timeout), self.tail()))
+
+    def close(self):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        _kill(self.proc, grace=5)
+        for r in (self._out, self._err):
+            r.join(5)
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                if f:
+                    f.close()
+            except OSError:
+                pass
+        if self.name:
+            try:
+                LOG_DIR.mkdir(parents=True, exist_ok=True)
+                safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.name)
+                (LOG_DIR / (safe + ".bridge.log")).write_text(
+                    "$ %s\n%s\n--- messages ---\n%s" % (" ".join(self.argv),
+                                                        self.console,
+                                                        self.messages))
+            except OSError:
+                pass
+        return self.proc.returncode

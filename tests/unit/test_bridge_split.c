@@ -421,6 +421,7 @@ static void test_bad_checksum_goes_to_gdb(void **state)
 	assert_gdb(&r, "+$0011#00$0011#c2");
 	assert_int_equal(r.badsums, 1);
 	assert_int_equal(r.naks, 1);
+	assert_int_equal(r.resends, 1);	/* after the NAK, though the bytes differ */
 	assert_string_equal(r.kinds, ">P <+ <P >- <P >+ ");
 }
 
@@ -541,6 +542,27 @@ static void test_gdb_stream(void **state)
 	bsplit_free(&bs);
 }
 
+/* gdb killed right after sending a packet: the target's ack and reply
+ * still arrive; they are RSP for nobody, not console text. */
+static void test_debugger_gone_before_the_ack(void **state)
+{
+	(void)state;
+	struct rec r;
+	struct bsplit bs;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(bsplit_init(&bs, MAXP), 0);
+	bsplit_set_debugger(&bs, true);
+	bsplit_gdb(&bs, (const uint8_t *)"$vCont?#49", 10, on_ev, &r);
+	bsplit_set_debugger(&bs, false);
+	bsplit_target(&bs, (const uint8_t *)"+$vCont;c;C;s;S#62", 18, on_ev, &r);
+	bsplit_target(&bs, (const uint8_t *)"$vCont;c;C;s;S#62", 17, on_ev, &r);
+	assert_int_equal(r.console_len, 0);
+	assert_int_equal(r.gdb_len, 0);
+	assert_string_equal(r.kinds, ">P <+ <P <P ");
+	assert_int_equal(r.resends, 1);
+	bsplit_free(&bs);
+}
+
 static void test_pending(void **state)
 {
 	(void)state;
@@ -642,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_held_sign_then_text),
 		cmocka_unit_test(test_too_long_candidate_is_text),
 		cmocka_unit_test(test_gdb_stream),
+		cmocka_unit_test(test_debugger_gone_before_the_ack),
 		cmocka_unit_test(test_pending),
 		cmocka_unit_test(test_chatty_console_with_large_packets),
 	};
