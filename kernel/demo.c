@@ -19,6 +19,8 @@ spinlock_t demo_lock;
  * watchpoint target away from per-CPU data. */
 volatile u64 demo_watch __attribute__((aligned(4096)));
 volatile u64 demo_fib_calls;
+/* A string behind a pointer, for `collect/s demo_label`. */
+const char *volatile demo_label = "fib worker";
 volatile u64 demo_fib_result;
 
 __attribute__((noinline)) u64 demo_fib(u64 n)

@@ -4,10 +4,12 @@
  * that reconnects.  Runs on the debugger master with every other CPU
  * parked; the hit path is tp_collect.c, the frames tp_frame.c.
  *
- * Errors: E01 for a packet that does not parse, E16 (EINVAL) for one that
- * asks for something impossible, each preceded by a console line (an O
- * packet) that says why, since gdb itself only prints "Target does not
- * support tracepoints" or "Target returns error code" for any E reply.
+ * Errors: a packet that does not parse gets "E.malformed <packet> packet
+ * (<field>)", the verbose form the manual allows.  One that asks for
+ * something impossible gets E02 after a console line (an O packet, which
+ * gdb's reader of these replies prints) saying why: gdb itself would only
+ * say "Target returns error code '02'".  Not E1n: gdb reads those as
+ * "error in outgoing packet at field #n".
  */
 #include "tp.h"
 #include "kstub_internal.h"
@@ -58,12 +60,14 @@ static void fail(const char *err, const char *fmt, ...)
 
 static void malformed(const char *pkt, size_t n, const char *field)
 {
-	char name[16];
+	char name[16], reply[64];
 	size_t k = 0;
 	while (k < n && k < sizeof(name) - 1 && pkt[k] != ':')
 		name[k] = pkt[k], k++;
 	name[k] = 0;
-	fail("E01", "kstub: malformed %s packet (%s)", name, field ? field : "syntax");
+	k = kfmt_snprintf(reply, sizeof(reply), "E.malformed %s packet (%s)", name,
+			  field ? field : "syntax");
+	rsp_reply(reply, MIN(k, sizeof(reply) - 1));
 }
 
 static void ok(void)
@@ -141,7 +145,7 @@ static int install(struct tp *t)
 	if (t->is_static) {
 		r = site_hook(t->addr, t->hook, sizeof(t->hook));
 		if (r) {
-			fail("E16", "kstub: tracepoint %u: no static tracepoint marker at 0x%lx",
+			fail("E02", "kstub: tracepoint %u: no static tracepoint marker at 0x%lx",
 			     t->num, t->addr);
 			return -1;
 		}
@@ -157,12 +161,12 @@ static int install(struct tp *t)
 				    !strcmp(tps.tps[i].hook, t->hook))
 					ours = true;
 			if (!ours) {
-				fail("E16", "kstub: tracepoint %u at 0x%lx: another probe "
+				fail("E02", "kstub: tracepoint %u at 0x%lx: another probe "
 				     "is there (monitor hooks)", t->num, t->addr);
 				return -1;
 			}
 		} else if (r) {
-			fail("E16", "kstub: tracepoint %u at 0x%lx refused: %s", t->num,
+			fail("E02", "kstub: tracepoint %u at 0x%lx refused: %s", t->num,
 			     t->addr, why ? why : hook_strerror(r));
 			return -1;
 		}
@@ -173,7 +177,7 @@ static int install(struct tp *t)
 	if (r) {
 		if (!t->is_static)
 			hook_undeclare(t->hook);
-		fail("E16", "kstub: tracepoint %u: cannot attach to %s: %s", t->num,
+		fail("E02", "kstub: tracepoint %u: cannot attach to %s: %s", t->num,
 		     t->hook, hook_strerror(r));
 		return -1;
 	}
@@ -291,16 +295,16 @@ static void q_init(char *pkt, size_t n)
 
 /* Bytecode from hex into the tracepoint's code store, verified. */
 static int add_code(struct tp *t, const char *hex, u32 len, bool condition,
-		    const char *what)
+		    const char *what, bool *sets_tsv)
 {
 	if (len == 0 || len > AX_MAX_LEN || t->code_used + len > TP_CODE_MAX) {
-		fail("E16", "kstub: tracepoint %u: %s of %u bytes does not fit (at most %u, "
+		fail("E02", "kstub: tracepoint %u: %s of %u bytes does not fit (at most %u, "
 		     "%u left)", t->num, what, len, AX_MAX_LEN, TP_CODE_MAX - t->code_used);
 		return -1;
 	}
 	u8 *code = t->code + t->code_used;
 	if (rsp_hex_decode(hex, len, code)) {
-		fail("E01", "kstub: tracepoint %u: %s is not hex", t->num, what);
+		fail("E02", "kstub: tracepoint %u: %s is not hex", t->num, what);
 		return -1;
 	}
 	struct ax_info info;
@@ -311,12 +315,14 @@ static int add_code(struct tp *t, const char *hex, u32 len, bool condition,
 	if (!r && condition && (info.collects || info.prints))
 		r = AX_E_OPCODE;	/* a condition only computes */
 	if (r) {
-		fail("E16", "kstub: tracepoint %u: %s rejected: %s at byte %lu", t->num,
+		fail("E02", "kstub: tracepoint %u: %s rejected: %s at byte %lu", t->num,
 		     what, ax_strerror(r), (unsigned long)at);
 		return -1;
 	}
 	int off = t->code_used;
 	t->code_used = (u16)(t->code_used + len);
+	if (sets_tsv)
+		*sets_tsv = info.sets_tsv;
 	return off;
 }
 
@@ -338,14 +344,14 @@ static int add_actions(struct tp *t, const char *s, size_t len, bool stepping)
 		const char *start = p, *field = 0;
 		struct tp_action a;
 		if (tp_parse_action(&p, end, &a, &field)) {
-			fail("E01", "kstub: tracepoint %u: malformed action at '%.20s'",
+			fail("E02", "kstub: tracepoint %u: malformed action at '%.20s'",
 			     t->num, start);
 			return -1;
 		}
 		u8 *cnt = stepping ? &t->nsact : &t->nact;
 		struct tp_act *list = stepping ? t->sact : t->act;
 		if (*cnt >= TP_MAX_ACTS) {
-			fail("E16", "kstub: tracepoint %u: more than %u actions", t->num,
+			fail("E02", "kstub: tracepoint %u: more than %u actions", t->num,
 			     TP_MAX_ACTS);
 			return -1;
 		}
@@ -358,12 +364,12 @@ static int add_actions(struct tp *t, const char *s, size_t len, bool stepping)
 			break;
 		case TP_ACT_M:
 			if (a.len > TP_FRAME_MAX) {
-				fail("E16", "kstub: tracepoint %u: collecting %u bytes at once "
+				fail("E02", "kstub: tracepoint %u: collecting %u bytes at once "
 				     "(a frame holds %u)", t->num, a.len, TP_FRAME_MAX);
 				return -1;
 			}
 			if (a.basereg != TP_BASEREG_NONE && a.basereg >= arch_gdb_nregs()) {
-				fail("E16", "kstub: tracepoint %u: no register %u", t->num,
+				fail("E02", "kstub: tracepoint %u: no register %u", t->num,
 				     a.basereg);
 				return -1;
 			}
@@ -372,7 +378,7 @@ static int add_actions(struct tp *t, const char *s, size_t len, bool stepping)
 			x->len = a.len;
 			break;
 		case TP_ACT_X: {
-			int off = add_code(t, a.hex, a.len, false, "expression");
+			int off = add_code(t, a.hex, a.len, false, "expression", &x->sets_tsv);
 			if (off < 0)
 				return -1;
 			x->code = (u16)off;
@@ -382,7 +388,7 @@ static int add_actions(struct tp *t, const char *s, size_t len, bool stepping)
 		case TP_ACT_L:
 			break;
 		default:
-			fail("E16", "kstub: tracepoint %u: unknown action '%c'", t->num, a.kind);
+			fail("E02", "kstub: tracepoint %u: unknown action '%c'", t->num, a.kind);
 			return -1;
 		}
 		(*cnt)++;
@@ -410,7 +416,7 @@ static void q_tdp(char *pkt, size_t n)
 			return malformed(pkt, n, field);
 		struct tp *t = tp_find(m.num, m.addr);
 		if (!t) {
-			fail("E16", "kstub: actions for tracepoint %u at 0x%lx, which is "
+			fail("E02", "kstub: actions for tracepoint %u at 0x%lx, which is "
 			     "not defined", m.num, m.addr);
 			return;
 		}
@@ -429,11 +435,11 @@ static void q_tdp(char *pkt, size_t n)
 	if (tp_parse_qtdp(pkt, n, &d, &field))
 		return malformed(pkt, n, field);
 	if (d.fast) {
-		fail("E16", "kstub: tracepoint %u: fast tracepoints are not offered", d.num);
+		fail("E02", "kstub: tracepoint %u: fast tracepoints are not offered", d.num);
 		return;
 	}
 	if (d.num == 0 || d.num > 0xffff) {
-		fail("E16", "kstub: tracepoint number %u out of range", d.num);
+		fail("E02", "kstub: tracepoint number %u out of range", d.num);
 		return;
 	}
 	struct tp *t = find_num(d.num);
@@ -448,7 +454,7 @@ static void q_tdp(char *pkt, size_t n)
 			if (!tps.tps[i].used)
 				t = &tps.tps[i];
 		if (!t) {
-			fail("E1c", "kstub: no room for tracepoint %u (%u defined)", d.num, TP_MAX);
+			fail("E02", "kstub: no room for tracepoint %u (%u defined)", d.num, TP_MAX);
 			return;
 		}
 		memset(t, 0, sizeof(*t));
@@ -462,7 +468,7 @@ static void q_tdp(char *pkt, size_t n)
 	t->pass = d.pass;
 	t->is_static = d.is_static;
 	if (d.cond) {
-		int off = add_code(t, d.cond, d.cond_len, true, "condition");
+		int off = add_code(t, d.cond, d.cond_len, true, "condition", 0);
 		if (off < 0) {
 			if (fresh)
 				t->used = false;
@@ -492,7 +498,7 @@ static void q_tdpsrc(char *pkt, size_t n)
 		return malformed(pkt, n, field);
 	struct tp *t = tp_find(s.num, s.addr);
 	if (!t) {
-		fail("E16", "kstub: source for tracepoint %u, which is not defined", s.num);
+		fail("E02", "kstub: source for tracepoint %u, which is not defined", s.num);
 		return;
 	}
 	u8 type = s.type_len == 2 && !memcmp(s.type, "at", 2) ? 0 :
@@ -505,7 +511,7 @@ static void q_tdpsrc(char *pkt, size_t n)
 		pc = &t->srcs[t->nsrc - 1];
 	if ((!pc && t->nsrc >= ARRAY_SIZE(t->srcs)) || t->src_used + len > TP_SRC_MAX) {
 		/* gdb only warns; the tracepoint works without its source. */
-		fail("E1c", "kstub: tracepoint %u: source text does not fit", t->num);
+		fail("E02", "kstub: tracepoint %u: source text does not fit", t->num);
 		return;
 	}
 	if (rsp_hex_decode(s.hex, len, (u8 *)t->src + t->src_used))
@@ -538,7 +544,7 @@ static void q_tdv(char *pkt, size_t n)
 		if (!tps.tsv[i].used)
 			x = &tps.tsv[i];
 	if (!x) {
-		fail("E1c", "kstub: no room for trace state variable %u", v.num);
+		fail("E02", "kstub: no room for trace state variable %u", v.num);
 		return;
 	}
 	size_t nl = MIN(v.name_hex_len / 2, sizeof(x->name) - 1);
@@ -597,11 +603,11 @@ static void q_tbuffer(char *pkt, size_t n)
 	}
 	struct ltt_area *a = ltt_get_area();
 	if (tps.running) {
-		fail("E16", "kstub: the trace buffer cannot be resized while a trace runs");
+		fail("E02", "kstub: the trace buffer cannot be resized while a trace runs");
 		return;
 	}
 	if (a && b.size > 0 && (u64)b.size > a->data_stride * a->ncpus) {
-		fail("E16", "kstub: trace buffer of %ld bytes asked; %lu are reserved "
+		fail("E02", "kstub: trace buffer of %ld bytes asked; %lu are reserved "
 		     "(%u CPUs x %lu, boot option ltt.size=)", (long)b.size,
 		     a->data_stride * a->ncpus, a->ncpus, a->data_stride);
 		return;
@@ -669,7 +675,7 @@ static int check_tsvs(void)
 				int r = ax_verify(t->code + acts[j].code, acts[j].len,
 						  arch_gdb_nregs(), tsv_known, 0, &info, &at);
 				if (r) {
-					fail("E16", "kstub: tracepoint %u: expression rejected: "
+					fail("E02", "kstub: tracepoint %u: expression rejected: "
 					     "%s at byte %lu", t->num, ax_strerror(r),
 					     (unsigned long)at);
 					return -1;
@@ -682,7 +688,7 @@ static int check_tsvs(void)
 			int r = ax_verify(t->code + t->cond, t->cond_len, arch_gdb_nregs(),
 					  tsv_known, 0, &info, &at);
 			if (r) {
-				fail("E16", "kstub: tracepoint %u: condition rejected: %s at "
+				fail("E02", "kstub: tracepoint %u: condition rejected: %s at "
 				     "byte %lu", t->num, ax_strerror(r), (unsigned long)at);
 				return -1;
 			}
@@ -697,18 +703,18 @@ static void q_tstart(char *pkt, size_t n)
 	(void)n;
 	struct ltt_area *a = ltt_get_area();
 	if (tps.running) {
-		fail("E16", "kstub: a trace is already running");
+		fail("E02", "kstub: a trace is already running");
 		return;
 	}
 	if (!a) {
-		fail("E16", "kstub: this kernel has no LTT trace buffer to record into");
+		fail("E02", "kstub: this kernel has no LTT trace buffer to record into");
 		return;
 	}
 	if (tps.event_id <= 0) {
 		tps.event_id = ltt_event_declare("gdb_traceframe",
 						 "u16 tp, u16 run, x64 pc, bytes blocks");
 		if (tps.event_id < 0) {
-			fail("E10", "kstub: cannot declare the traceframe event (%d): "
+			fail("E02", "kstub: cannot declare the traceframe event (%d): "
 			     "trace registry full or busy", tps.event_id);
 			return;
 		}
@@ -724,7 +730,7 @@ static void q_tstart(char *pkt, size_t n)
 	if (r) {
 		if (was_on)
 			ltt_start();
-		fail("E16", "kstub: cannot set up the trace buffer (%s)",
+		fail("E02", "kstub: cannot set up the trace buffer (%s)",
 		     r == -1 ? "a CPU stopped inside a trace record: continue and retry"
 			     : "bad size");
 		return;
@@ -751,7 +757,7 @@ static void q_tstart(char *pkt, size_t n)
 		arm_all(false);
 		if (was_on)
 			ltt_start();
-		fail("E16", "kstub: arming the tracepoints failed: %s", hook_strerror(r));
+		fail("E02", "kstub: arming the tracepoints failed: %s", hook_strerror(r));
 		return;
 	}
 	/* With the tracer off, only the frames are recorded; with it on,
@@ -784,7 +790,7 @@ static void q_tenable(char *pkt, size_t n)
 		return malformed(pkt, n, 0);
 	struct tp *t = tp_find(num, addr);
 	if (!t) {
-		fail("E01", "kstub: no tracepoint %u at 0x%lx", num, addr);
+		fail("E02", "kstub: no tracepoint %u at 0x%lx", num, addr);
 		return;
 	}
 	__atomic_store_n(&t->enabled, on, __ATOMIC_RELEASE);

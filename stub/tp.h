@@ -35,6 +35,7 @@ struct tp_act {
 	u64 offset;		/* M */
 	u32 len;		/* M: bytes; X: bytecode bytes */
 	u16 code;		/* X: offset in tp->code */
+	bool sets_tsv;		/* X: has setv (run under the TSV lock) */
 	u64 rmask[4];		/* R */
 };
 

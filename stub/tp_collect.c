@@ -182,11 +182,35 @@ static int env_trace_tsv(void *arg, u32 num)
 	return add_tsv(arg, num);
 }
 
+/* gdb sends dprintf formats as typed: "\n" is two characters, which
+ * gdbserver's printf turns into one; so do we. */
+static void unescape(const char *in, char *out, size_t size)
+{
+	static const char from[] = "abfnrtv\\\"'", to[] = "\a\b\f\n\r\t\v\\\"'";
+	size_t o = 0;
+	for (; *in && o + 1 < size; in++) {
+		if (*in == '\\' && in[1]) {
+			const char *k = 0;
+			for (size_t i = 0; from[i]; i++)
+				if (from[i] == in[1])
+					k = &to[i];
+			if (k) {
+				out[o++] = *k;
+				in++;
+				continue;
+			}
+		}
+		out[o++] = *in;
+	}
+	out[o] = 0;
+}
+
 static int env_printf(void *arg, const char *fmt, const u64 *args, u32 nargs)
 {
-	char line[200];
+	char line[200], f[200];
 	(void)arg;
-	if (ax_format(line, sizeof(line), fmt, args, nargs, env_mem, 0) < 0)
+	unescape(fmt, f, sizeof(f));
+	if (ax_format(line, sizeof(line), f, args, nargs, env_mem, 0) < 0)
 		return -1;
 	size_t k = kstr_nlen(line, sizeof(line));
 	if (k && line[k - 1] == '\n')
@@ -229,6 +253,38 @@ int tp_eval(const u8 *code, u32 len, struct arch_regs *r, u64 *res)
 }
 
 /* ---- collection ---- */
+
+/*
+ * `teval $calls = $calls + 1` is getv, add, setv: on several CPUs at once
+ * increments would be lost.  Expressions that set a TSV run under one
+ * lock (owner = CPU + 1).  A CPU that finds it held by itself (an NMI hit
+ * inside such an expression) or waits too long (the holder was stopped
+ * by the debugger) runs without it.
+ */
+static u32 tsv_lock;
+
+static bool tsv_lock_take(unsigned cpu)
+{
+	u32 me = cpu + 1;
+	if (__atomic_load_n(&tsv_lock, __ATOMIC_RELAXED) == me)
+		return false;
+	for (u32 spins = 0; spins < 1000000; spins++) {
+		u32 free = 0;
+		if (__atomic_compare_exchange_n(&tsv_lock, &free, me, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	}
+	return false;
+}
+
+static void tsv_lock_give(bool taken)
+{
+	if (taken)
+		__atomic_store_n(&tsv_lock, 0, __ATOMIC_RELEASE);
+}
 
 static void vm_error(struct tp *t, const char *what, int err, size_t at)
 {
@@ -277,7 +333,9 @@ static int run_actions(struct tp_cpu *c, struct tp *t, const struct tp_act *acts
 			struct ax_env env = make_env(c);
 			u64 res;
 			size_t at = 0;
+			bool locked = a->sets_tsv && tsv_lock_take(port_cpu_id());
 			int e = ax_run(t->code + a->code, a->len, &env, AX_BUDGET, &res, &at);
+			tsv_lock_give(locked);
 			if (e == AX_E_TRACE) {
 				r = -1;
 			} else if (e) {
@@ -365,7 +423,7 @@ void tp_hit(const struct hook_args *args, void *data)
 		log_frame(c, t, args->addr);
 	if (t->pass && hits >= t->pass)
 		tp_stop_run(TP_PASSCOUNT, t->num, 0);
-	if (t->step && c->regs && !c->step_tp && tps.running) {
+	if (t->step && c->regs && !c->step_tp) {
 		c->step_tp = t;
 		c->step_left = t->step;
 		arch_set_step(c->regs, true);
@@ -386,7 +444,9 @@ bool tp_step_trap(struct arch_regs *r)
 	u64 pc = arch_regs_pc(r);
 	if (arch_in_probe_slot(pc))
 		return true;	/* still inside the displaced copy: keep TF */
-	if (!tps.running || __atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE)) {
+	/* The hit that reached the pass count still gets its steps. */
+	bool go = tps.running || (tps.stop_reason == TP_PASSCOUNT && tps.stop_tp == t->num);
+	if (!go || __atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE)) {
 		c->step_tp = 0;
 		arch_set_step(r, false);
 		return true;
@@ -399,7 +459,7 @@ bool tp_step_trap(struct arch_regs *r)
 	arch_set_step(r, false);
 	if (run_actions(c, t, t->sact, t->nsact) == 0)
 		log_frame(c, t, pc);
-	if (--c->step_left == 0 || !tps.running)
+	if (--c->step_left == 0)
 		c->step_tp = 0;
 	else
 		arch_set_step(r, true);
