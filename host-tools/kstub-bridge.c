@@ -1152,7 +1152,8 @@ static void finish(void)
 		drain(B.con.fd, &B.con.out, 0);
 	if (B.gdb.fd >= 0)
 		drain(B.gdb.fd, &B.gdb.out, 0);
-	drain_line();
+	if (B.status != EXIT_LINE)
+		drain_line();	/* keys typed just before the escape key */
 	os_term_restore();
 	if (B.o.stats)
 		print_stats();
@@ -1228,6 +1229,9 @@ int main(int argc, char **argv)
 	}
 
 	os_signals(&B.quit, &B.want_stats);
+	/* Raw before the banner: the last line of it says we are ready. */
+	if (B.con_term && isatty(0) && os_term_raw(0) < 0)
+		note("cannot put the terminal in raw mode: %s", strerror(errno));
 	char esc[16];
 	escape_name(B.o.escape, esc, sizeof(esc));
 	static const char *flows[] = { "none", "xon-xoff", "rts-cts" };
@@ -1244,7 +1248,7 @@ int main(int argc, char **argv)
 		note("gdb pty: %s%s%s", B.o.gdb_pty_link ? B.o.gdb_pty_link : B.pty_name,
 		     B.o.gdb_pty_link ? " -> " : "", B.o.gdb_pty_link ? B.pty_name : "");
 	/* Always printed (scripts and tests read the port from it). */
-	fprintf(stderr, PROG ": gdb: target remote %s\n", B.gdb_where);
+	error_line("gdb: target remote %s", B.gdb_where);
 
 	if (B.o.brk == 1) {
 		ob_put(&B.to_line, "\x03", 1);
@@ -1255,8 +1259,6 @@ int main(int argc, char **argv)
 		else
 			note("sent a break condition on the line");
 	}
-	if (B.con_term && isatty(0) && os_term_raw(0) < 0)
-		note("cannot put the terminal in raw mode: %s", strerror(errno));
 
 	int status = loop();
 	finish();

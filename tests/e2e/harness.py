@@ -734,10 +734,13 @@ class Bridge:
     def wait_exit(self, timeout=10):
         """Wait for the bridge to exit by itself; return its status."""
         try:
-            return self.proc.wait(scaled(timeout))
+            status = self.proc.wait(scaled(timeout))
         except subprocess.TimeoutExpired:
             raise WaitTimeout("kstub-bridge still running after %gs\n%s"
                               % (scaled(timeout), self.tail()))
+        for r in (self._out, self._err):    # its last words, too
+            r.join(5)
+        return status
 
     def close(self):
         if self.proc is None:

@@ -16,6 +16,7 @@ import select
 import signal
 import socket
 import subprocess
+import termios
 import threading
 import time
 
@@ -296,6 +297,9 @@ class FakeLine:
         self.master, slave = os.openpty()
         self.path = os.ttyname(slave)
         os.close(slave)
+        # Never block in read(): a close() from another thread does not
+        # release a master a read still holds (the line would not hang up).
+        os.set_blocking(self.master, False)
         self.got = bytearray()      # what the bridge sent to the line
         self._cond = threading.Condition()
         self._stop = False
@@ -309,6 +313,8 @@ class FakeLine:
                 continue
             try:
                 d = os.read(self.master, 65536)
+            except BlockingIOError:
+                continue
             except OSError:         # no slave open (yet / any more)
                 time.sleep(0.05)
                 continue
@@ -319,7 +325,11 @@ class FakeLine:
     def write(self, data):
         view = memoryview(data)
         while view:
-            n = os.write(self.master, view)
+            try:
+                n = os.write(self.master, view)
+            except BlockingIOError:
+                select.select([], [self.master], [], 0.1)
+                continue
             view = view[n:]
 
     def wait_got(self, n, timeout=10):
@@ -728,3 +738,43 @@ def test_terminal_keys_and_escape(fake):
         assert b.console.startswith("login: ")
     finally:
         b.close()
+
+
+@pytest.mark.timeout(60)
+def test_terminal_raw_mode_and_ctrl_bracket(fake):
+    """On a terminal: raw mode while it runs, the default escape Ctrl-]
+    quits, the terminal's settings come back."""
+    f = fake()
+    m, s = os.openpty()
+    before = termios.tcgetattr(s)
+    p = harness._spawn([str(harness.BRIDGE), "--gdb-port", "0", f.path],
+                       stdin=s, stdout=s, stderr=s)
+    got = b""
+
+    def read_until(what, timeout=10):
+        nonlocal got
+        deadline = time.monotonic() + harness.scaled(timeout)
+        while what not in got:
+            left = deadline - time.monotonic()
+            assert left > 0, got
+            r, _, _ = select.select([m], [], [], left)
+            if r:
+                got += os.read(m, 4096)
+
+    try:
+        read_until(b"console: this terminal (Ctrl-] quits)\r\n")
+        read_until(b"gdb: target remote")
+        raw = termios.tcgetattr(s)
+        assert not raw[3] & (termios.ECHO | termios.ICANON | termios.ISIG)
+        f.write(b"console text\r\n")
+        read_until(b"console text\r\n")
+        os.write(m, b"k\x03\x1d")     # Ctrl-C is a key for the line
+        assert p.wait(harness.scaled(10)) == 0
+        assert f.wait_got(2) == b"k\x03"
+        read_until(b"quit (escape key)")
+        after = termios.tcgetattr(s)
+        assert after[3] == before[3] and after[0] == before[0], (before, after)
+    finally:
+        harness._kill(p)
+        os.close(m)
+        os.close(s)
