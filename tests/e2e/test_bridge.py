@@ -422,12 +422,14 @@ def test_bad_input(fake, tmp_path):
 
     # The line closes under a running bridge: one line, status 1, no hang.
     f2 = fake()
-    b2 = harness.Bridge(f2.path).start()
+    b2 = harness.Bridge(f2.path, "--quiet").start()
     try:
         f2.close()
         assert b2.wait_exit(10) == 1
-        assert re.search(r"kstub-bridge: /dev/pts/\d+: the line hung up",
-                         b2.messages), b2.messages
+        # --quiet: the gdb line, then the error alone
+        lines = b2.messages.splitlines()
+        assert len(lines) == 2 and re.match(
+            r"kstub-bridge: /dev/pts/\d+: the line hung up", lines[1]), lines
     finally:
         b2.close()
 
@@ -778,3 +780,23 @@ def test_terminal_raw_mode_and_ctrl_bracket(fake):
         harness._kill(p)
         os.close(m)
         os.close(s)
+
+
+@pytest.mark.timeout(120)
+def test_gdb_through_the_bridge_pty(line):
+    """--gdb-pty: gdb opens a device path instead of the TCP port."""
+    k, b = line("kstub=ttyS0 kstub.wait", bridge_args=("--gdb-pty",))
+    pty = b.wait_messages(r"gdb pty: (/dev/pts/\d+)").group(1)
+    b.wait_for(WAITING, 60)
+    out = gdb_ok(run_gdb_batch(k.kernel, pty, ["info threads", "detach"],
+                               timeout=90))
+    assert len(re.findall(r'Thread \d+ "CPU#\d+"', out)) == CPUS, out
+    b.wait_messages(r"debugger attached from %s" % pty, 10)
+    b.wait_messages(r"closed the pty; the line stays open", 10)
+    progress(b)
+    # and TCP works after it
+    out = gdb_ok(run_gdb_batch(k.kernel, b.gdb_target, ["info threads", "detach"],
+                               timeout=90))
+    assert len(re.findall(r'Thread \d+ "CPU#\d+"', out)) == CPUS, out
+    progress(b)
+    check_console(b.console)
