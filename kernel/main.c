@@ -20,6 +20,7 @@ void kstub_port_wait(void);
 void ltt_port_init(void);
 void hooks_port_init(void);
 void hooks_selftest_start(void);
+void tp_bench_start(void);
 
 /* Per-CPU data pointer in GS base, descriptor tables loaded. */
 void cpu_setup(unsigned cpu)
@@ -70,6 +71,7 @@ void kmain(u32 start_info)
 	ltt_port_init();                /* LTT trace buffer; ltt: trace from boot */
 	demo_start();                   /* demo_fib, demo_counter, demo_watch */
 	hooks_selftest_start();         /* hooks.selftest, hooks.stress=N */
+	tp_bench_start();               /* tp.bench: bench/bench_tp.py */
 	user_start();                   /* the ring-3 task */
 	start_heartbeat();
 	kstub_port_wait();              /* kstub.wait: stop for gdb here */

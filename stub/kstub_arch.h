@@ -39,6 +39,10 @@ void arch_regs_set_pc(struct arch_regs *r, u64 pc);
  */
 void arch_gdb_regs_from_frame(struct arch_regs *r, u8 *buf, bool *avail);
 int arch_frame_reg(struct arch_regs *r, unsigned regno, u64 *val);
+/* Bytes of a trap frame (struct arch_regs): a tracepoint hit copies the
+ * frame as it is, and arch_gdb_regs_from_frame() reads the copy later
+ * (from an 8-byte aligned buffer). */
+size_t arch_frame_size(void);
 /* Where register regno sits in the 'g' layout: 0, or -1 if unknown. */
 int arch_gdb_reg_span(unsigned regno, size_t *off, size_t *size);
 /* Registers in the 'g' layout, and which one is the PC. */

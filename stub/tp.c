@@ -428,6 +428,7 @@ static void q_tdp(char *pkt, size_t n)
 			return;
 		}
 		t->defining = m.more;
+		tp_plan(t);
 		ok();
 		return;
 	}
@@ -483,6 +484,7 @@ static void q_tdp(char *pkt, size_t n)
 		return;
 	}
 	t->used = true;
+	tp_plan(t);
 	__atomic_store_n(&t->enabled, d.enabled, __ATOMIC_RELEASE);
 	/* Installed while a trace runs (InstallInTrace): arm it now. */
 	if (tps.running && !t->is_static && hook_arm(t->hook))
@@ -557,6 +559,32 @@ static void q_tdv(char *pkt, size_t n)
 	x->value = v.init;
 	x->used = true;
 	ok();
+}
+
+void tp_plan(struct tp *t)
+{
+	u32 len = TP_FRAME_HDR;
+	bool regs = false;
+	t->direct = false;
+	if (t->is_static)
+		return;		/* no trap frame at an LTT site */
+	for (int i = 0; i < t->nact; i++) {
+		const struct tp_act *a = &t->act[i];
+		if (a->kind == TP_ACT_R) {
+			if (regs)
+				return;
+			regs = true;
+			len += 1 + (u32)arch_frame_size();
+		} else if (a->kind == TP_ACT_M && a->len <= 0xffff) {
+			len += 11 + a->len;
+		} else {
+			return;
+		}
+	}
+	if (len > TP_FRAME_HDR + TP_FRAME_MAX)
+		return;
+	t->direct_len = len;
+	t->direct = true;
 }
 
 /* ---- run options ---- */
@@ -736,17 +764,14 @@ static void q_tstart(char *pkt, size_t n)
 		return;
 	}
 	ltt_event_set_enabled((u32)tps.event_id, true);
-	for (int i = 0; i < TP_MAX; i++) {
-		tps.tps[i].hits = 0;
-		tps.tps[i].usage = 0;
-	}
+	for (int i = 0; i < TP_MAX; i++)
+		tps.tps[i].pass_hits = 0;
+	tp_counters_reset();
 	for (int i = 0; i < TP_MAX_TSV; i++)
 		tps.tsv[i].value = tps.tsv[i].init;
 	tp_frame_select(-1, 0);
 	tp_frame_invalidate();
 	tps.run++;
-	tps.created = 0;
-	tps.lost = 0;
 	tps.stop_reason = TP_NOTRUN;
 	tps.error[0] = 0;
 	tps.stop_note[0] = 0;
@@ -844,7 +869,7 @@ static void q_tstatus(char *pkt, size_t n)
 	k += kfmt_snprintf(o + k, cap - k,
 			   ";tframes:%x;tcreated:%lx;tfree:%lx;tsize:%lx;circular:%d;"
 			   "disconn:%d;starttime:%lx;stoptime:%lx",
-			   tp_frames_count(), tps.created, tfree, tsize,
+			   tp_frames_count(), tp_created(), tfree, tsize,
 			   tps.circular ? 1 : 0, tps.disconnected ? 1 : 0, start, stop);
 	hx[hexstr(hx, sizeof(hx), tps.user)] = 0;
 	k += kfmt_snprintf(o + k, cap - k, ";username:%s", hx);
@@ -864,7 +889,7 @@ static void q_tp(char *pkt, size_t n)
 		rsp_reply_str("E01");
 		return;
 	}
-	size_t k = kfmt_snprintf(ks.out, 64, "V%lx:%lx", t->hits, t->usage);
+	size_t k = kfmt_snprintf(ks.out, 64, "V%lx:%lx", tp_hits(t), tp_usage(t));
 	rsp_reply(ks.out, k);
 }
 
@@ -930,8 +955,8 @@ static size_t tp_piece(struct tp *t, int piece, char *o, size_t cap)
 		return k + 2 * len;
 	}
 	if (piece == 0)
-		return kfmt_snprintf(o, cap, "V%x:%lx:%lx:%lx", t->num, t->addr, t->hits,
-				     t->usage);
+		return kfmt_snprintf(o, cap, "V%x:%lx:%lx:%lx", t->num, t->addr, tp_hits(t),
+				     tp_usage(t));
 	return 0;
 }
 

@@ -54,6 +54,8 @@ struct tp {
 	u64 pass;		/* 0 = no pass count */
 	bool is_static;		/* strace: on an LTT site */
 	bool defining;		/* continuation packets still expected */
+	bool direct;		/* only R and M actions: see log_direct() */
+	u32 direct_len;		/* their frame's size, header included */
 	u16 cond, cond_len;	/* condition bytecode in code[], len 0 = none */
 	u8 nact, nsact;
 	struct tp_act act[TP_MAX_ACTS];		/* at the hit */
@@ -67,9 +69,9 @@ struct tp {
 	struct tp_srcpiece srcs[24];
 	u16 src_used;
 	char src[TP_SRC_MAX];
-	/* Run state. */
-	volatile u64 hits;	/* condition true */
-	volatile u64 usage;	/* bytes of frames logged */
+	/* Run state: hits and bytes are counted per CPU (tp_collect.c);
+	 * with a pass count the hits are also counted here, atomically. */
+	volatile u64 pass_hits;
 	bool installed;		/* probe declared and exit registered */
 	char hook[24];		/* the probe's hook name */
 };
@@ -101,8 +103,6 @@ struct tp_state {
 	int event_id;			/* LTT event of traceframes, -1 none */
 	u64 start_us, stop_us;		/* port_time_us() */
 	u64 start_off[64];		/* each CPU's LTT offset at QTStart */
-	volatile u64 created;		/* frames logged in this run */
-	volatile u64 lost;		/* frames the buffer refused */
 	char notes[64], user[32], stop_note[64];
 	struct tp tps[TP_MAX];
 	struct tp_var tsv[TP_MAX_TSV];
@@ -122,9 +122,17 @@ extern struct tp_state tps;
 struct tp *tp_find(u32 num, u64 addr);
 struct tp_var *tp_tsv_find(u32 num);
 void tp_stop_run(int reason, u32 tp, const char *why);
+/* After a definition changed: can its frames take the direct path? */
+void tp_plan(struct tp *t);
 
 /* tp_collect.c: the probe exit, the while-stepping trap, the VM's
- * environment.  tp_hit runs on the CPU that hit, IRQs off. */
+ * environment.  tp_hit runs on the CPU that hit, IRQs off.  Counters are
+ * per CPU (no atomic on the hit path); the sums are for the debugger. */
+u64 tp_hits(const struct tp *t);
+u64 tp_usage(const struct tp *t);
+u64 tp_created(void);
+u64 tp_lost(void);
+void tp_counters_reset(void);
 struct hook_args;
 void tp_hit(const struct hook_args *args, void *data);
 int tp_tsv_get(u32 num, s64 *val);
@@ -133,7 +141,11 @@ int tp_tsv_get(u32 num, s64 *val);
 int tp_eval(const u8 *code, u32 len, struct arch_regs *r, u64 *res);
 
 /* tp_frame.c: traceframes in the LTT buffers. */
-/* Frame payload: u16 tp, u16 run, u64 pc, u16 blocks_len, blocks. */
+/* Frame payload: u16 tp, u16 run, u64 pc, u16 blocks_len, blocks.  The
+ * blocks are gdb's raw ones ('M', 'V', 'S'), except registers: 'r' +
+ * the trap frame as it was (arch_frame_size() bytes), turned into gdb's
+ * 'R' + 'g' layout only when read; and padding ('P' + u16 n + n bytes,
+ * or single 'p' bytes) where a memory range faulted part way. */
 #define TP_FRAME_HDR 14
 int tp_frames_count(void);
 /* Select frame n (-1: none); returns its tracepoint number or -1. */

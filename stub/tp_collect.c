@@ -47,6 +47,55 @@ struct tp_cpu {
 
 static struct tp_cpu tcpu[TP_CPUS];
 
+/* Per-CPU counters: a hit adds to its own CPU's line only. */
+static struct tp_count {
+	u64 hits[TP_MAX];
+	u64 usage[TP_MAX];
+	u64 created, lost;
+} counts[TP_CPUS] __attribute__((aligned(64)));
+
+static struct tp_count *my_counts(void)
+{
+	return &counts[port_cpu_id() % TP_CPUS];
+}
+
+u64 tp_hits(const struct tp *t)
+{
+	u64 n = 0;
+	for (unsigned c = 0; c < TP_CPUS; c++)
+		n += counts[c].hits[t - tps.tps];
+	return n;
+}
+
+u64 tp_usage(const struct tp *t)
+{
+	u64 n = 0;
+	for (unsigned c = 0; c < TP_CPUS; c++)
+		n += counts[c].usage[t - tps.tps];
+	return n;
+}
+
+u64 tp_created(void)
+{
+	u64 n = 0;
+	for (unsigned c = 0; c < TP_CPUS; c++)
+		n += counts[c].created;
+	return n;
+}
+
+u64 tp_lost(void)
+{
+	u64 n = 0;
+	for (unsigned c = 0; c < TP_CPUS; c++)
+		n += counts[c].lost;
+	return n;
+}
+
+void tp_counters_reset(void)
+{
+	memset(counts, 0, sizeof(counts));
+}
+
 /* ---- the VM's environment ---- */
 
 static int env_reg(void *arg, u32 n, u64 *val)
@@ -294,17 +343,18 @@ static void vm_error(struct tp *t, const char *what, int err, size_t at)
 	tp_stop_run(TP_ERROR, t->num, why);
 }
 
+/* The trap frame as it is: one copy here, the 'g' layout only when gdb
+ * reads the frame (tp_frame.c). */
 static int add_regs(struct tp_cpu *c)
 {
-	size_t sz = arch_gdb_regs_size();
-	static bool avail[TP_CPUS][1024];
-	if (!c->regs || sz > 1024)
+	size_t sz = arch_frame_size();
+	if (!c->regs)
 		return 0;
 	u8 *p = room(c, 1 + (u32)sz);
 	if (!p)
 		return -1;
-	p[0] = 'R';
-	arch_gdb_regs_from_frame(c->regs, p + 1, avail[port_cpu_id() % TP_CPUS]);
+	p[0] = 'r';
+	memcpy(p + 1, c->regs, sz);
 	return 0;
 }
 
@@ -375,7 +425,7 @@ static void log_frame(struct tp_cpu *c, struct tp *t, u64 pc)
 	struct ltt_reserve x = { .id = (u32)tps.event_id, .len = TP_FRAME_HDR + c->len };
 	int r = ltt_reserve(&x);
 	if (r) {
-		__atomic_fetch_add(&tps.lost, 1, __ATOMIC_RELAXED);
+		my_counts()->lost++;
 		/* Discard mode refuses a record when the buffer is full: that
 		 * is the end of a linear run.  (-1: the tracer was stopped
 		 * under us, by `ltt stop`.) */
@@ -385,8 +435,79 @@ static void log_frame(struct tp_cpu *c, struct tp *t, u64 pc)
 	}
 	memcpy(x.data, c->frame, x.len);
 	ltt_commit(&x);
-	__atomic_fetch_add(&tps.created, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&t->usage, x.len, __ATOMIC_RELAXED);
+	struct tp_count *k = my_counts();
+	k->created++;
+	k->usage[t - tps.tps] += x.len;
+}
+
+/*
+ * Frames whose size is known before collecting (only R and M actions,
+ * t->direct_len bytes): written straight into the reserved record, one
+ * copy instead of two.  A memory range that faults part way is cut and
+ * the rest of its room filled with 'P' padding (skipped when read), so
+ * the record keeps the size it was reserved with.
+ */
+static void put_pad(u8 *p, u32 n)
+{
+	while (n) {
+		u16 k = (u16)MIN(n, 0xffffu);
+		if (k < 3) {
+			memset(p, 'p', k);	/* one-byte pads */
+			return;
+		}
+		p[0] = 'P';
+		u16 body = (u16)(k - 3);
+		memcpy(p + 1, &body, 2);
+		p += k;
+		n -= k;
+	}
+}
+
+static void log_direct(struct tp *t, struct arch_regs *r, u64 pc)
+{
+	struct ltt_reserve x = { .id = (u32)tps.event_id, .len = t->direct_len };
+	int e = ltt_reserve(&x);
+	if (e) {
+		my_counts()->lost++;
+		if (e == -2 && !tps.circular)
+			tp_stop_run(TP_FULL, 0, 0);
+		return;
+	}
+	u8 *h = x.data, *p = h + TP_FRAME_HDR;
+	u16 num = (u16)t->num, run = tps.run, blen = (u16)(t->direct_len - TP_FRAME_HDR);
+	memcpy(h, &num, 2);
+	memcpy(h + 2, &run, 2);
+	memcpy(h + 4, &pc, 8);
+	memcpy(h + 12, &blen, 2);
+	for (u8 i = 0; i < t->nact; i++) {
+		const struct tp_act *a = &t->act[i];
+		if (a->kind == TP_ACT_R) {
+			size_t sz = arch_frame_size();
+			p[0] = 'r';
+			memcpy(p + 1, r, sz);
+			p += 1 + sz;
+			continue;
+		}
+		u64 base = 0;
+		u32 got = 0;
+		if (a->basereg == TP_BASEREG_NONE || !arch_frame_reg(r, a->basereg, &base))
+			got = a->len - (u32)arch_mem_read(p + 11, base + a->offset, a->len);
+		if (got) {
+			u64 addr = base + a->offset;
+			u16 g16 = (u16)got;
+			p[0] = 'M';
+			memcpy(p + 1, &addr, 8);
+			memcpy(p + 9, &g16, 2);
+			put_pad(p + 11 + got, a->len - got);
+		} else {
+			put_pad(p, 11 + a->len);
+		}
+		p += 11 + a->len;
+	}
+	ltt_commit(&x);
+	struct tp_count *k = my_counts();
+	k->created++;
+	k->usage[t - tps.tps] += x.len;
 }
 
 void tp_hit(const struct hook_args *args, void *data)
@@ -397,10 +518,13 @@ void tp_hit(const struct hook_args *args, void *data)
 	    !__atomic_load_n(&t->enabled, __ATOMIC_ACQUIRE) || cpu >= TP_CPUS)
 		return;
 	struct tp_cpu *c = &tcpu[cpu];
-	if (__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE)) {
-		__atomic_fetch_add(&tps.lost, 1, __ATOMIC_RELAXED);
+	/* Only this CPU (or an NMI on it) touches busy: no locked op. */
+	if (c->busy) {
+		my_counts()->lost++;
 		return;
 	}
+	c->busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	c->regs = args->regs;
 	c->args = args;
 	c->t = t;
@@ -418,10 +542,12 @@ void tp_hit(const struct hook_args *args, void *data)
 		if (!res)
 			goto out;
 	}
-	u64 hits = __atomic_add_fetch(&t->hits, 1, __ATOMIC_RELAXED);
-	if (run_actions(c, t, t->act, t->nact) == 0)
+	my_counts()->hits[t - tps.tps]++;
+	if (t->direct)
+		log_direct(t, args->regs, args->addr);
+	else if (run_actions(c, t, t->act, t->nact) == 0)
 		log_frame(c, t, args->addr);
-	if (t->pass && hits >= t->pass)
+	if (t->pass && __atomic_add_fetch(&t->pass_hits, 1, __ATOMIC_RELAXED) >= t->pass)
 		tp_stop_run(TP_PASSCOUNT, t->num, 0);
 	if (t->step && c->regs && !c->step_tp) {
 		c->step_tp = t;
@@ -429,7 +555,8 @@ void tp_hit(const struct hook_args *args, void *data)
 		arch_set_step(c->regs, true);
 	}
 out:
-	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	c->busy = 0;
 }
 
 bool tp_step_trap(struct arch_regs *r)
@@ -446,11 +573,13 @@ bool tp_step_trap(struct arch_regs *r)
 		return true;	/* still inside the displaced copy: keep TF */
 	/* The hit that reached the pass count still gets its steps. */
 	bool go = tps.running || (tps.stop_reason == TP_PASSCOUNT && tps.stop_tp == t->num);
-	if (!go || __atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE)) {
+	if (!go || c->busy) {
 		c->step_tp = 0;
 		arch_set_step(r, false);
 		return true;
 	}
+	c->busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	c->regs = r;
 	c->args = 0;
 	c->len = 0;
@@ -463,6 +592,7 @@ bool tp_step_trap(struct arch_regs *r)
 		c->step_tp = 0;
 	else
 		arch_set_step(r, true);
-	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	c->busy = 0;
 	return true;
 }

@@ -192,6 +192,9 @@ static bool block_at(const struct frame *f, u32 *pos, struct block *b)
 	case 'R':
 		b->len = (u32)rs;
 		break;
+	case 'r':
+		b->len = (u32)arch_frame_size();
+		break;
 	case 'M': {
 		u16 l;
 		if (left < 10)
@@ -203,7 +206,8 @@ static bool block_at(const struct frame *f, u32 *pos, struct block *b)
 	case 'V':
 		b->len = 12;
 		break;
-	case 'S': {
+	case 'S':
+	case 'P': {
 		u16 l;
 		if (left < 2)
 			return false;
@@ -211,6 +215,9 @@ static bool block_at(const struct frame *f, u32 *pos, struct block *b)
 		b->len = 2u + l;
 		break;
 	}
+	case 'p':
+		b->len = 0;
+		break;
 	default:
 		return false;
 	}
@@ -218,6 +225,22 @@ static bool block_at(const struct frame *f, u32 *pos, struct block *b)
 		return false;
 	*pos = p + 1 + b->len;
 	return true;
+}
+
+/* The 'g' layout of an 'r' (trap frame) or 'R' block. */
+static void regs_of(const struct block *b, u8 *buf, bool *avail)
+{
+	static u64 frame[64];
+	static u8 scratch[1024];
+	if (b->type == 'r' && b->len <= sizeof(frame)) {
+		memcpy(frame, b->data, b->len);
+		arch_gdb_regs_from_frame((struct arch_regs *)frame, buf, avail);
+		return;
+	}
+	/* An 'R' block: what a hit can see is what the trap frame holds. */
+	memset(frame, 0, sizeof(frame));
+	arch_gdb_regs_from_frame((struct arch_regs *)frame, scratch, avail);
+	memcpy(buf, b->data, arch_gdb_regs_size());
 }
 
 void tp_frame_regs(u8 *buf, bool *avail)
@@ -230,14 +253,9 @@ void tp_frame_regs(u8 *buf, bool *avail)
 	const struct frame *f = &idx[cur];
 	struct block b;
 	for (u32 p = 0; block_at(f, &p, &b);) {
-		if (b.type != 'R')
+		if (b.type != 'R' && b.type != 'r')
 			continue;
-		/* What a hit can see is what the trap frame holds: the same
-		 * bytes are available in every R block. */
-		static u8 zero_regs[512];
-		static u8 scratch[1024];
-		arch_gdb_regs_from_frame((struct arch_regs *)zero_regs, scratch, avail);
-		memcpy(buf, b.data, sz);
+		regs_of(&b, buf, avail);
 		return;
 	}
 	/* No registers collected: gdb still needs the PC to know where. */
@@ -347,16 +365,61 @@ long tp_frame_sdata(u8 *dst, u64 off, size_t len)
 
 /*
  * gdb's raw trace (tsave): per frame u16 tpnum, u32 size, then its R, M
- * and V blocks.  S blocks are left out: gdb's trace file and CTF writers
- * stop at a block type they do not know.
+ * and V blocks ('r' trap frames become 'R' + the 'g' layout).  S blocks
+ * are left out: gdb's trace file and CTF writers stop at a block type
+ * they do not know.
  */
+static u8 rawf[6 + TP_FRAME_MAX + 1024];
+static u32 rawf_len;
+static s64 rawf_frame = -1;
+static u64 rawf_sig;
+
+/* Frame i in raw form into rawf (cached: tsave reads it in pieces). */
+static void materialize(u32 i)
+{
+	if (rawf_frame == (s64)i && rawf_sig == built_sig)
+		return;
+	const struct frame *f = &idx[i];
+	static bool avail[1024];
+	size_t gs = arch_gdb_regs_size();
+	struct block b;
+	u32 o = 6;
+	for (u32 p = 0; block_at(f, &p, &b);) {
+		if (b.type == 'S' || b.type == 'P' || b.type == 'p')
+			continue;
+		if (b.type == 'r' || b.type == 'R') {
+			if (o + 1 + gs > sizeof(rawf))
+				break;
+			rawf[o++] = 'R';
+			regs_of(&b, rawf + o, avail);
+			o += (u32)gs;
+			continue;
+		}
+		if (o + 1 + b.len > sizeof(rawf))
+			break;
+		rawf[o++] = b.type;
+		memcpy(rawf + o, b.data, b.len);
+		o += b.len;
+	}
+	u32 sz = o - 6;
+	memcpy(rawf, &f->tp, 2);
+	memcpy(rawf + 2, &sz, 4);
+	rawf_len = o;
+	rawf_frame = i;
+	rawf_sig = built_sig;
+}
+
+/* Bytes of frame i in raw form, without building it. */
 static u32 raw_size(const struct frame *f)
 {
 	struct block b;
-	u32 n = 0;
-	for (u32 p = 0; block_at(f, &p, &b);)
-		if (b.type != 'S')
+	u32 n = 6;
+	for (u32 p = 0; block_at(f, &p, &b);) {
+		if (b.type == 'r' || b.type == 'R')
+			n += 1 + (u32)arch_gdb_regs_size();
+		else if (b.type != 'S' && b.type != 'P' && b.type != 'p')
 			n += 1 + b.len;
+	}
 	return n;
 }
 
@@ -366,31 +429,13 @@ long tp_frames_raw(u64 off, u8 *dst, size_t len)
 	u64 pos = 0;
 	size_t out = 0;
 	for (u32 i = 0; i < nframes && out < len; i++) {
-		const struct frame *f = &idx[i];
-		u32 sz = raw_size(f);
-		u64 fend = pos + 6 + sz;
-		if (off + out >= fend) {
-			pos = fend;
-			continue;
-		}
-		/* Emit this frame's bytes from (off + out - pos) on. */
-		u8 hdr[6];
-		memcpy(hdr, &f->tp, 2);
-		memcpy(hdr + 2, &sz, 4);
-		u64 at = off + out - pos;
-		for (; at < 6 && out < len; at++)
-			dst[out++] = hdr[at];
-		struct block b;
-		u64 bpos = 6;
-		for (u32 p = 0; out < len && block_at(f, &p, &b);) {
-			if (b.type == 'S')
-				continue;
-			u64 bend = bpos + 1 + b.len;
-			for (; at < bend && out < len; at++) {
-				u64 r = at - bpos;
-				dst[out++] = r == 0 ? b.type : b.data[r - 1];
-			}
-			bpos = bend;
+		u64 fend = pos + raw_size(&idx[i]);
+		if (off + out < fend) {
+			materialize(i);
+			u64 at = off + out - pos;
+			size_t k = MIN(len - out, (size_t)(rawf_len - at));
+			memcpy(dst + out, rawf + at, k);
+			out += k;
 		}
 		pos = fend;
 	}

@@ -243,6 +243,11 @@ void arch_gdb_regs_from_frame(struct arch_regs *r, u8 *buf, bool *avail)
 	}
 }
 
+size_t arch_frame_size(void)
+{
+	return sizeof(struct arch_regs);
+}
+
 int arch_gdb_reg_span(unsigned regno, size_t *off, size_t *size)
 {
 	size_t o = 0;
