@@ -14,7 +14,7 @@ def frame(body):
 
 def rsp_seeds():
     bodies = [b"?", b"g", b"qC", b"m100000,40", b"M8000000,4:deadbeef",
-              b"X8000000,4:ab}]cd", b"Z0,1171f0,1", b"z2,2000,8",
+              b"X8000000,4:ab}]cd", b"Z0,1171f0,1", b"Z0,1171f0,1;X7,2605220313270a;cmds:1,X2,2727", b"z2,2000,8",
               b"p10", b"P10=0100000000000000", b"Hg3", b"Hc-1", b"T2",
               b"vCont?", b"vCont;s:1;c", b"vCont;C05:p1.2", b"c", b"s100000",
               b"C0b;100000", b"qXfer:features:read:target.xml:0,fff",
