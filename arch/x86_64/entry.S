@@ -21,10 +21,43 @@ vec_\n:
 	jmp	trap_common
 .endm
 
+/*
+ * A trap from kernel code on the same stack (no IST) builds its frame
+ * TRAP_GAP bytes below the interrupted stack pointer instead of right
+ * under it.  gdb calling a function in a stopped kernel (print f(x))
+ * writes the call's return address and arguments just below the 128-byte
+ * red zone it assumes under rsp: straight into our trap frame and the
+ * debugger's own stack, had they been there.  The CPU pushed the 5-word
+ * frame (+ error code and vector) under rsp; copy those 7 words down and
+ * go on there.  iretq returns through the copy; the original words are
+ * dead.  IST stacks (NMI, #DF, #MC) and ring-3 entries are left as they
+ * are: nothing interrupted lives on those stacks.
+ */
+#define TRAP_GAP 1024
+
 	.p2align 4
 	.global trap_common
 trap_common:
+	testb	$3, 24(%rsp)		/* cs: from ring 3? */
+	jnz	2f
 	push	%rax
+	mov	48(%rsp), %rax		/* interrupted rsp */
+	sub	%rsp, %rax		/* 64 bytes above us (+8 alignment) */
+	cmp	$(64 + 8), %rax		/* if we are on the same stack */
+	ja	1f
+	mov	%rsp, %rax
+	sub	$TRAP_GAP, %rsp
+	pushq	56(%rax)		/* ss */
+	pushq	48(%rax)		/* rsp */
+	pushq	40(%rax)		/* rflags */
+	pushq	32(%rax)		/* cs */
+	pushq	24(%rax)		/* rip */
+	pushq	16(%rax)		/* error code */
+	pushq	8(%rax)			/* vector */
+	mov	(%rax), %rax
+	jmp	2f
+1:	pop	%rax
+2:	push	%rax
 	push	%rbx
 	push	%rcx
 	push	%rdx

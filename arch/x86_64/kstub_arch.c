@@ -285,6 +285,12 @@ int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
 		r->rflags = (r->rflags & ~0x0cd5ull) | (v & 0x0cd5ull) | 2;
 		return 0;
 	}
+	/* cr2 only says where the last page fault was, and the debugger's
+	 * own fault-safe reads move it (gdb probing memory while a function
+	 * it called runs): gdb restoring the old value after an inferior
+	 * call must not fail, so writes to it are accepted and dropped. */
+	if (regno == R_CR2)
+		return 0;
 	/* Segments, bases, control and x87 registers are read-only; gdb
 	 * writes them all back after calling a function in the target, so a
 	 * write of the value they already hold (or of an unsaved x87

@@ -74,12 +74,30 @@ static bool handle_db(struct arch_regs *r)
 	return true;
 }
 
+/*
+ * gdb sometimes puts the return address of a function it calls (`print
+ * f(x)`) on the stack, with a breakpoint there (its "on stack" call
+ * dummy).  Kernel stacks are not executable, so the return is a fetch
+ * fault, not an int3: report it as the breakpoint it stands for, with no
+ * oops on the console.
+ */
+static bool handle_fetch_fault(struct arch_regs *r)
+{
+	if (!kstub_enabled() || !(r->error & 0x10) || !bp_known(r->rip))
+		return false;
+	struct kstub_stop st = { .kind = KSTUB_STOP_SWBREAK, .sig = 5 };
+	kstub_enter(r, &st);
+	return true;
+}
+
 bool arch_debug_trap(struct arch_regs *r)
 {
 	if (r->vector == VEC_BP)
 		return handle_int3(r);
 	if (r->vector == VEC_DB)
 		return handle_db(r);
+	if (r->vector == VEC_PF && !(r->cs & 3))
+		return handle_fetch_fault(r);
 	return false;
 }
 

@@ -44,7 +44,8 @@ void trap_dispatch(struct arch_regs *r)
 		if ((r->vector == 14 || r->vector == 13) && !(r->cs & 3) &&
 		    arch_fixup_exception(r))
 			return;
-		if ((r->vector == VEC_BP || r->vector == VEC_DB) && arch_debug_trap(r))
+		if ((r->vector == VEC_BP || r->vector == VEC_DB || r->vector == VEC_PF) &&
+		    arch_debug_trap(r))
 			return;
 		kern_exception(r);
 	}

@@ -21,8 +21,10 @@ void kern_exception(struct arch_regs *r);  /* exception with no fixup */
  * at its fixup and return true.  Called for #PF and #GP from kernel mode.
  */
 bool arch_fixup_exception(struct arch_regs *r);
-/* int3 and #DB for the debugger and the patch engine; false = not
- * theirs (the kernel then treats it as an unexpected exception). */
+/* int3 and #DB for the debugger and the patch engine, and a kernel-mode
+ * fetch fault at a debugger breakpoint (gdb's call dummy on an NX stack);
+ * false = not theirs (the kernel then treats it as an unexpected
+ * exception). */
 bool arch_debug_trap(struct arch_regs *r);
 /* GDB signal number for an exception vector (SIGSEGV for #PF ...). */
 u8 arch_fault_signal(u64 vector);

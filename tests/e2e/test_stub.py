@@ -486,3 +486,28 @@ def test_stepping_off_a_breakpoint(target):
     assert len(pcs) == 3 and pcs[0] < pcs[1] < pcs[2], out
     assert "SIGTRAP" not in out, out
     t.user_progress()
+
+
+@pytest.mark.timeout(120)
+def test_inferior_call_after_a_faulting_read(target):
+    """gdb restores every register after calling a function, cr2 too;
+    our own fault-safe reads (x/x 8) move cr2 meanwhile, and the restore
+    must not fail ("Could not write register cr2")."""
+    t = target()
+    t.kernel.wait_for(USER, 30)
+    out = t.gdb("thread 3", "x/1gx 8", "print demo_fib(10)", "print demo_fib(11)",
+                "detach")
+    assert "Cannot access memory at address 0x8" in out, out
+    assert re.search(r"^\$1 = 55$", out, re.M), out
+    assert re.search(r"^\$2 = 89$", out, re.M), out
+    assert "Could not write register" not in out, out
+    t.user_progress()
+    # From a breakpoint stop: the int3 frame is on the task's stack, where
+    # gdb writes the call's return address unless the frame keeps clear.
+    out = t.gdb("break demo_fib", "continue", "delete", "print demo_fib(10)",
+                "print demo_fib(12)", "detach")
+    assert re.search(r"^\$1 = 55$", out, re.M), out
+    assert re.search(r"^\$2 = 144$", out, re.M), out
+    t.user_progress()
+    t.user_progress()
+    assert "Oops" not in t.kernel.console and "page fault" not in t.kernel.console

@@ -374,6 +374,7 @@ def test_malformed_tracepoint_packets(target, tmp_path):
             ("QTDP:3:%016x:E:0:0" % ElfSymbols(KERNEL).addr("rsp_send"),
              "inside the debugger", "E02"),
             ("QTDP:4:%s:E:0:0:F5" % a, "fast tracepoints", "E02"),
+            ("QTDP:5:%s:E:0:0:X401,%s" % (a, "22" * 1024 + "27"), "does not fit", "E02"),
             ("qTfP", None, r"T1:%x:E:0:0:X3,220027" % fib),
             ("qTsP", None, r"V1:%x:0:0" % fib),
             ("qTsP", None, "l"),
