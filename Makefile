@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 # kstub — one entry point.
 #   make          build the kernel, host tools and hosted unit tests
 #   make run      boot the reference kernel in QEMU (TRANSPORT=serial|udp)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Native user-space micro-benchmark of the agent expression VM alone
  * (stub/ax.c, hosted, -O2, no sanitizers): ns per executed bytecode

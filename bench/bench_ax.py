@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Agent expression VM benchmark: prints a table, never fails on a timing.
 
 The VM alone (stub/ax.c), hosted and native: bench/ax_native.c built with

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Hook layer benchmark (issue 4): prints tables, never fails on a timing.
 
 In the kernel under QEMU (TCG unless real KVM), boot option hooks.bench

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """LTT trace benchmark (issue 5): prints tables, never fails on a timing.
 
 1. In the kernel under QEMU (TCG unless real KVM): ns per event with 2 and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Protocol benchmark: kstub over serial and over UDP against QEMU's own
 gdbstub.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Tracepoint benchmark (issue 10): prints tables, never fails on a timing.
 
 The kernel boots with tp.bench (kernel/tp_bench.c): a task on CPU 1 times

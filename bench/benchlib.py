@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Shared by the benchmarks in bench/bench_*.py (not a benchmark itself:
 make bench runs bench_*.py only)."""
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Native user-space micro-benchmark: the hosted build of trace/ against
  * LTTng-UST logging the same payloads, in one process and one run.

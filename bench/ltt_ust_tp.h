@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* LTTng-UST tracepoints for bench/ltt_native.c: the same payloads as the
  * kstub trace benchmark (2 and 8 u64 fields). */
 #undef LTTNG_UST_TRACEPOINT_PROVIDER

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """kstub gdb commands: `source gdb-scripts/kstub.py` in gdb.
 
 Adds:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """The kstub LTT trace area (trace/FORMAT.md) decoded on the host.
 
 Pure Python, no gdb: reads go through a `read(offset, size) -> bytes`

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """gdb commands for the kstub LTT trace: `ltt status|events|dump|enable|
 disable|start|stop|clear|buffer|new-event|log`.
 

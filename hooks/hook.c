@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The hook layer (hooks/hook.h): hook points, exits in priority order,
  * atomic arming of hooks and sets, probes' bookkeeping.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Hook points (GKHI-like).  A hook point is a place in kernel code where
  * registered exits can be called:

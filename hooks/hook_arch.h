@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Between the portable hook layer (hooks/hook.c) and the architecture
  * (arch/x86_64/hook_arch.c, probe.c, hook_entry.S).  Private to the two:

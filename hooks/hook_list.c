@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * `monitor hooks`: the hook table as text, one line per hook and one per
  * exit, through an out() callback (the stub's monitor output, or a test).

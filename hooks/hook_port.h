@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * What the hook layer needs from the hosting kernel, besides
  * stub/kstub_port.h (port_is_noprobe, port_cpu_count) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The patch engine (hooks/patch.h): every change to kernel text.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The patch engine: the only way kernel text changes (breakpoints, hook
  * sites, probes, gdb's writes to code).  A batch of N sites is applied

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 # Host tools (C, hosted).  Included by the top-level Makefile:
 #   include host-tools/host-tools.mk
 # Builds build/host/ltt-convert and build/host/kstub-bridge; `make

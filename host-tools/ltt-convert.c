@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * ltt-convert: a raw kstub LTT dump (the trace area, trace/FORMAT.md; from
  * gdb's `ltt dump --raw FILE` or `dump binary memory`) to a CTF directory,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* What the boot loader hands over: PVH start_info (command line, memory
  * map, RSDP). */
 #include "kernel.h"

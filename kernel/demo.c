@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Demo workload with stable names, for tests and for people trying the
  * debugger:

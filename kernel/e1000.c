@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Polled Intel 8254x driver: see e1000.h.  Register offsets and bits are
  * from the PCI/PCI-X Family of Gigabit Ethernet Controllers Software

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Polled driver for the Intel 8254x gigabit NIC ("e1000", QEMU -device
  * e1000): PCI discovery, one receive and one transmit descriptor ring in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The reference kernel's side of the hook layer: the port functions of
  * hooks/hook_port.h, `monitor hooks`, and boot.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * In-kernel tests of the hook layer, started from the command line:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Interrupt and exception policy of the reference kernel. */
 #include "kernel.h"
 #include "task.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* What every part of the reference kernel uses. */
 #ifndef KERNEL_KERNEL_H
 #define KERNEL_KERNEL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The reference kernel's port for kstub (stub/kstub_port.h): the serial
  * and UDP transports, CPUs, NMI roundup, text bounds, time, reboot; and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Embedded symbol table.  tools/gen-ksyms.sh writes it from the first
  * link's text symbols into the .ksyms section, which the linker script

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * ltt.bench=N: measure the trace fast path inside the kernel (for
  * bench/bench_ltt.py).  On CPU 0, N iterations each of: an empty loop, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The reference kernel's side of the LTT trace (trace/ltt_port.h): the TSC
  * clock and CPU id, the trace area, boot options, the ltt_ctl task that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Boot order of the reference kernel.  pvh_start32 (boot.S) enters long
  * mode and calls kmain() on the boot CPU with the PVH start_info.

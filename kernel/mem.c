@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Bump page allocator over the RAM after the kernel image.  Nothing is
  * ever freed: tasks and stacks are created at boot. */
 #include "kernel.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Polled ARP/IPv4/UDP over the e1000: see net.h.  Frames are handled in
  * the receive ring's buffer and never copied, except fragments, which go

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * A minimal polled IPv4 host on the e1000: ARP (reply to requests for our
  * address, resolve next hops, RFC 826 merge), IPv4 with fragmentation on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Fatal error reporting: registers, symbolic backtrace, stop everything. */
 #include "kernel.h"
 #include "task.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* PCI configuration mechanism #1: see pci.h. */
 #include "pci.h"
 #include "../arch/x86_64/cpu.h"

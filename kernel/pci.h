@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * PCI configuration space through configuration mechanism #1 (ports
  * 0xCF8/0xCFC), bus 0..255 scan.  Boot time only: no locking.

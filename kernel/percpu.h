@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Per-CPU data.  GS base points at this CPU's struct percpu for the whole
  * life of the kernel (see entry.S for why there is no swapgs), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Bringing up the application processors and calling functions on them. */
 #include "kernel.h"
 #include "spinlock.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Test-and-test-and-set spinlocks.  The _irqsave forms are for locks also
  * taken from interrupt handlers on the same CPU. */
 #ifndef KERNEL_SPINLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* System calls of the ring-3 task: int 0x80, rax = number, rdi/rsi/rdx. */
 #include "kernel.h"
 #include "task.h"

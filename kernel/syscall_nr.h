@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* System call numbers, shared by the kernel and the ring-3 task. */
 #ifndef KERNEL_SYSCALL_NR_H
 #define KERNEL_SYSCALL_NR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Kernel threads, pinned to a CPU, round-robin on a per-CPU run queue. */
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * tp.bench: the kernel side of bench/bench_tp.py, the cost of a
  * tracepoint hit.  A task times calls of tp_bench_target() in rounds

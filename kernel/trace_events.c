@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The key events of the reference kernel: the exits behind the LTT_SITE()
  * lines in irq.c, sched.c and syscall.c, and the switch that arms a site

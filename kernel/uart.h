@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Polled 16550 UART.  No interrupts: the console and the stub both poll. */
 #ifndef KERNEL_UART_H
 #define KERNEL_UART_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Starting the ring-3 task: a kernel thread that drops to user mode. */
 #include "kernel.h"
 #include "task.h"

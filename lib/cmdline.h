@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Kernel command line lookup: "a b=c kstub=ttyS0,115200 kstub.wait".
  * Words are separated by spaces; a word is KEY or KEY=VALUE.  Portable,

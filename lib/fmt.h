@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Bounded formatting for freestanding code (no sprintf in the kernel).
  * Supports %d %i %u %x %X %p %s %c %% with the l/ll/z length modifiers,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Ethernet, ARP, IPv4 and UDP wire formats: see inet.h. */
 #include "inet.h"
 #include "string.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Wire formats of Ethernet II, ARP (RFC 826), IPv4 (RFC 791) and UDP
  * (RFC 768) as pure functions over byte buffers: parse (bytes in, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* The few mem/str routines freestanding code needs.  GCC may also emit
  * calls to memcpy/memset/memmove/memcmp itself, so these keep their libc
  * names in the kernel build; the hosted build uses libc's. */

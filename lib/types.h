@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Fixed-width types for freestanding code: only compiler-provided headers. */
 #ifndef LIB_TYPES_H
 #define LIB_TYPES_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 # Runs each hosted unit-test binary (cmocka prints its own summary).
 status=0
 for t in "$@"; do

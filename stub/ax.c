@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The agent expression VM: verifier and interpreter (see ax.h).
  *

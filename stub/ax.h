@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The GDB agent expression VM: conditions, collections and teval of
  * tracepoints, conditions and agent dprintf of breakpoints, run on the

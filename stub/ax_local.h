@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Private to the agent VM (stub/ax.c, stub/ax_printf.c) and its tests:
  * the opcode numbers and the format checker the verifier shares with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * printf for agent dprintf and the VM's printf opcode (see ax.h): the
  * arguments are u64 values, not C varargs, so the format is parsed here

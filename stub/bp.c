@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 #include "bp.h"
 #include "kstub_arch.h"
 #include "kstub_port.h"

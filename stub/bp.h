@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Software breakpoints (Z0/z0), kgdb's rule: Z0 only records; every
  * breakpoint is written by the patch engine when the CPUs resume and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * All-stop: the CPU that traps becomes master, stops the others with an
  * NMI, waits until each is parked with its frame saved, removes the

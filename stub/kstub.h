@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * kstub: the debugger entry points a hosting kernel and its arch trap code
  * call.  Everything here runs with IRQs off on the CPU that trapped.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * What the portable stub needs from the CPU architecture.  Implemented in
  * arch/ARCH/kstub_arch.c.  All are called with IRQs off from inside the

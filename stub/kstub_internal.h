@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* State shared by the all-stop core (kstub.c) and the command loop
  * (rsp_cmd.c).  Private to stub/. */
 #ifndef STUB_KSTUB_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The port: what a hosting kernel provides to the stub.  One short header
  * of plain functions (FreeBSD gdb.h style).  Implemented by the reference

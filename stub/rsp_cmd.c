@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The command loop while every CPU is stopped: a switch over gdb's
  * one-letter packets, then the command table (named packets; modules

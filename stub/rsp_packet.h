@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * RSP framing, written once for every transport: "$data#cs", ack/nak,
  * retransmit, resynchronisation after garbage or a reconnecting gdb.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Pure parsers for GDB Remote Serial Protocol packets: bytes in, a struct
  * or "malformed" (-1) out.  No I/O and no target access, so every packet

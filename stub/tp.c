@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * GDB tracepoint packets (GDB manual, "Tracepoint Packets"): definitions,
  * trace state variables, the run (start/stop/status), uploads to a gdb

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * GDB tracepoints inside the stub: shared by the packet handlers (tp.c),
  * the hit path (tp_collect.c) and the traceframe store (tp_frame.c).

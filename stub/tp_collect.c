@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The tracepoint hit path: runs as a hook exit on the CPU that reached
  * the probe (or LTT site), IRQs off, maybe in NMI context.  It never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Traceframes, read back from the LTT buffers where tp_collect.c logged
  * them (event gdb_traceframe: u16 tp, u16 run, x64 pc, bytes blocks).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Tracepoint packet parsers (interface and grammar: tp_parse.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Pure parsers for gdb's tracepoint packets (GDB manual, "Tracepoint
  * Packets"; ../shared/TRACEPOINTS.md sections 2-4): bytes in, a struct or

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 # Usage: gen-ksyms.sh KERNEL.ELF > ksyms.S
 # Emits the .ksyms section (sorted text symbols) for kernel/ksyms.c.
 # With no argument it emits an empty table for the first link pass.

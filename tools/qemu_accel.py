@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """How kstub starts QEMU: the accelerator choice and the common command line.
 
 Used by tools/run.py (make run) and by the e2e harness (tests/e2e), so both

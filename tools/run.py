@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Boot the kstub reference kernel in QEMU and attach gdb (make run).
 
 Serial (default): the kernel runs with "kstub=ttyS0 kstub.wait", COM1 is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * LTT trace buffer: per-CPU buffers of sub-buffers laid out as CTF 1.8
  * packets, an event registry (static key events plus events declared at

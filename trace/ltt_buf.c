@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Per-CPU trace buffers: lock-free reserve/commit into sub-buffers that
  * are CTF packets.

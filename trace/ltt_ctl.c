@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Setting up the trace area and controlling it: start, stop, clear, new
  * geometry.  Task context (or a debugger with every CPU stopped).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Trace area decoder: see ltt_decode.h.  The rules for which bytes of a
  * buffer hold valid records are the writer's (ltt_buf.c):

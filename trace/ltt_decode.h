@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Decoding a trace area image (a raw dump: FORMAT.md) on the host or in a
  * test: checks the header, walks each CPU's packets in order, validates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The event registry: the static key events, events declared at run time
  * ("new event"), and logging records under a declared layout ("custom

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * CPU-local atomics for the trace buffer.  Every writer of a per-CPU
  * buffer runs on that CPU, so an operation only has to be atomic against

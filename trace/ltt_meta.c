@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * TSDL (CTF 1.8) metadata kept in the trace area.  The prefix describes the
  * trace, the TSC clock and the one stream; each declared event appends its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * What the trace core needs from its host (the reference kernel's
  * kernel/ltt_port.c, or the fakes of a hosted unit test).  Plain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Static LTT event sites in kernel code: LTT_SITE(event, a0..a3), one line
  * at the place the event happens.  Each site is a hook point (hooks/hook.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Constants shared by assembly and C in arch/x86_64. */
 #ifndef ARCH_X86_64_ASM_H
 #define ARCH_X86_64_ASM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * PVH entry: QEMU's -kernel loads an ELF64 image that carries a
  * XEN_ELFNOTE_PHYS32_ENTRY note and jumps to it in 32-bit protected mode,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Thin wrappers around x86_64 instructions; usable from any context. */
 #ifndef ARCH_X86_64_CPU_H
 #define ARCH_X86_64_CPU_H

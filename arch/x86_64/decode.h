@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * x86_64 instruction decoder, 64-bit mode only.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /* Per-CPU descriptor tables: GDT with a TSS, one shared IDT. */
 #ifndef ARCH_X86_64_DESC_H
 #define ARCH_X86_64_DESC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Trap entry.  Every vector pushes (error code, vector) so that the C side
  * sees one frame layout, struct arch_regs in regs.h.  The kernel keeps its

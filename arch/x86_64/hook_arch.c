@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * x86_64 side of static hook sites (hooks/hook_arch.h): where the
  * descriptors are, and the two forms of a site.

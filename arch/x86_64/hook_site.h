@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * x86_64 encoding of a static hook site (HOOK() in hooks/hook.h).
  *

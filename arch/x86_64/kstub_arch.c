@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * x86_64 side of the stub: the target description and 'g' layout, debug
  * registers, single-step, fault-safe memory access and text writes.

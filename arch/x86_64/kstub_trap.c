@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * #BP and #DB: turn the CPU's view of a debug trap into a kstub stop.
  * Runs with IRQs off on the trapping CPU.

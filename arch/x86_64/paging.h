@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Kernel page tables.  The image is identity-mapped with W^X permissions
  * (text RX, rodata R, data RW+NX), page 0 is unmapped, and all RAM is

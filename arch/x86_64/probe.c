@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * x86_64 probes: an int3 on any instruction the decoder proves and
  * accepts; on a hit the exits run (hooks/hook.c) and the displaced

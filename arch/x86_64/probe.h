@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * x86_64 probes: what the arch keeps per probed instruction.  See
  * probe.c for how a hit runs the displaced instruction.

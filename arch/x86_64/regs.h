@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The frame every trap entry builds (entry.S pushes it in this order, so
  * the lowest address is r15).  Trap handlers may edit it; trap_return

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * AP start-up code.  smp.c copies [trampoline_start, trampoline_end) to
  * TRAMPOLINE_ADDR and fills in the parameter block at its end, then sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Trap dispatch.  entry.S calls trap_dispatch() for every vector with
  * IRQs off.  The arch handles exception fixups itself and hands the rest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The ring-3 task.  This file is linked into the user pages (the build
  * prefixes its sections with .user), so it must not call kernel code:

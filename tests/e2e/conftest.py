@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """pytest glue for the e2e tests.
 
   boot(cmdline="", cpus=1, gdb=False, **kw) -> harness.Kernel, started.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """End-to-end harness: boot the reference kernel in QEMU, watch its console,
 drive a real gdb.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Issue 2: the reference kernel boots, runs and crashes as documented.
 
 Each test boots its own QEMU (TCG unless real KVM exists) and waits for

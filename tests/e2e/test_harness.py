@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """The harness itself: accelerator choice, waits, the gdb pty, cleanup, and
 the gdb helpers (checked against QEMU's own gdbstub until kstub's exists)."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Issue 4: hook points, MP-safe patching and probes in the running kernel.
 
 The in-kernel parts (kernel/hooks_selftest.c) are started from the command

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Issue 5: the LTT trace, end to end.
 
 Boot with tracing on, let the workload run, stop in gdb (through kstub on

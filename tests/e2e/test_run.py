@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """tools/run.py, what `make run` calls: console-only boot, the scripted gdb
 session it runs when stdin is not a terminal, and its errors."""
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Issue 3: a stock gdb debugs the live kernel through kstub.
 
 Every scenario runs against QEMU with 4 CPUs and a real gdb (batch or MI).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Issue 10: GDB tracepoints set from a stock gdb, collected on the target.
 
 Each scenario is a gdb command file run in batch mode against QEMU with 4

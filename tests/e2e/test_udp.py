@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Issue 6: the UDP transport beyond the shared scenarios of test_stub.py.
 
   * a scripted session of 200+ gdb commands through a lossy relay that

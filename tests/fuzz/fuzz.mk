@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 # libFuzzer targets for what comes off the wire or out of a file:
 # RSP framing and command parsers (fuzz_rsp), Ethernet/ARP/IPv4/UDP
 # parsing and reassembly (fuzz_net), trace dump decoding (fuzz_ltt),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * libFuzzer target: agent bytecode and dprintf formats as gdb (or
  * anyone) can send them (stub/ax.c, stub/ax_printf.c).

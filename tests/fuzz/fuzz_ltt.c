@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * libFuzzer target: trace dumps as host-tools/ltt-convert reads them
  * (trace/ltt_decode.c), which must refuse any corrupt or truncated dump

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * libFuzzer target: frames off the wire into lib/inet.c, the way
  * kernel/net.c uses it: Ethernet, then ARP or IPv4; IPv4 fragments into

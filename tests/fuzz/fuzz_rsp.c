@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * libFuzzer target: whatever gdb (or anyone) can put on the wire.  The
  * input is the byte stream the stub receives: rsp_recv() frames it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * libFuzzer target: the tracepoint packet parsers (stub/tp_parse.c).
  * The input is one packet body exactly as the command loop hands it

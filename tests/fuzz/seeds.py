@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Seed inputs for the libFuzzer targets (tests/fuzz/fuzz_*.c): a few
 well-formed inputs of each kind, so the fuzzers start past the first
 checks.  Usage: seeds.py OUTDIR  (writes OUTDIR/rsp, OUTDIR/net,

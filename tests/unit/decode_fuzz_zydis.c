@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Differential test of arch/x86_64/decode.c against Zydis 4 (Debian's
  * libzydis-dev), 64-bit mode, 64-bit stack, default decoder modes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Host unit tests of the agent expression VM (stub/ax.c) and its printf
  * (stub/ax_printf.c): every opcode, bytecode as gdb emits it for real

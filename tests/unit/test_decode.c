@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Host unit tests for the x86_64 instruction decoder (arch/x86_64/decode.c,
  * included directly: arch/ is not part of the hosted core library).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The hook layer (hooks/hook.c), hosted.  The arch and port are fakes:
  * "text" is a buffer holding three static hooks' sites (h_a at two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Host unit tests for lib/: bounded formatting (fmt.c), string helpers and
  * number parsing (string.c), kernel command-line lookup (cmdline.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Unit tests of the LTT trace buffer (trace/), hosted: layouts and the
  * registry, overwrite wrap-around, discard mode, torn records at a stop,

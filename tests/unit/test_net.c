@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Host unit tests for lib/inet.c: the Internet checksum, address and
  * kstub=udp parsing, Ethernet/ARP/IPv4/UDP parse and build, fragment

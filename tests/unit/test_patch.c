@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * The patch engine's batch logic (hooks/patch.c), hosted: "text" is a
  * buffer, arch_text_write copies into it, and port_sync_others() is where

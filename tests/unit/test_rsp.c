@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Host unit tests of the RSP packet parsers (stub/rsp_parse.c) and the
  * framing layer (stub/rsp_packet.c) against a scripted fake transport:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * Host unit tests of the tracepoint packet parsers (stub/tp_parse.c):
  * the packets gdb 13 sends for tstart, tfind, tstatus and friends, an

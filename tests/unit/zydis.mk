@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
 # Differential test of the x86_64 decoder (arch/x86_64/decode.c) against
 # Zydis 4, Debian's libzydis-dev.  Included by the top-level Makefile,
 # which defines B and CC:
