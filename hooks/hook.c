@@ -179,6 +179,16 @@ static void reclaim(void)
 	retired_any = false;
 }
 
+void hook_reclaim(void)
+{
+	if (!__atomic_load_n(&retired_any, __ATOMIC_RELAXED) || port_hooks_parked())
+		return;
+	if (!lock())
+		return;
+	reclaim();
+	unlock();
+}
+
 /* An object from a pool; reclaims once if the pool is dry. */
 #define POOL_GET(pool, n, out)                                   \
 	do {                                                     \
@@ -821,10 +831,13 @@ out:
 	return o ? (int)(o - ools) : err;
 }
 
-void hook_ool_run(int handle, struct arch_regs *r)
+bool hook_ool_run(int handle, u64 addr, struct arch_regs *r)
 {
-	if (handle >= 0 && handle < OOL_MAX && ools[handle].state == USED)
-		arch_probe_resume(&ools[handle].ap, r);
+	if (handle < 0 || handle >= OOL_MAX || ools[handle].state != USED ||
+	    ools[handle].ap.addr != addr)
+		return false;
+	arch_probe_resume(&ools[handle].ap, r);
+	return true;
 }
 
 void hook_ool_put(int handle)

@@ -81,12 +81,15 @@ int hook_undeclare(const char *name);
  *   hook_ool_get: task context or debugger master.  A handle >= 0, or a
  *     negative error with *why (the probe refusals).
  *   hook_ool_run: the CPU that trapped at addr, IRQs off, r->rip == addr:
- *     on return from the trap it runs the copy (or the emulation).
+ *     on return from the trap it runs the copy (or the emulation).  The
+ *     handle is checked against addr: a breakpoint redefined while this
+ *     CPU was stopped in its condition must not send it to another copy.
  *   hook_ool_put: the breakpoint is gone; the copy is reclaimed after
  *     every CPU has passed a sync point.
  */
 int hook_ool_get(u64 addr, const char **why);
-void hook_ool_run(int handle, struct arch_regs *r);
+/* false (and nothing done) unless handle is a live copy of addr. */
+bool hook_ool_run(int handle, u64 addr, struct arch_regs *r);
 void hook_ool_put(int handle);
 
 /* Exits.  Several per hook; dispatch in increasing prio order. */
@@ -127,6 +130,14 @@ void hook_print(void (*out)(const char *text), const char *filter);
 
 /* Boot, once, before any hook is used (collects the .hook_sites). */
 void hook_init(void);
+/*
+ * Task context, now and then (the reference kernel: every 100 ms): free
+ * what was retired while the CPUs were parked in the debugger (probes,
+ * exits, out-of-line copies a debugger session removed), after a sync
+ * round.  Without it a debugger that only works while the kernel is
+ * stopped would run the fixed pools dry.  Cheap when nothing waits.
+ */
+void hook_reclaim(void);
 
 /* HOOK_SITE_IMPL: how a site is encoded is the architecture's business. */
 #include "../arch/x86_64/hook_site.h"

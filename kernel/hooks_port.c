@@ -4,6 +4,7 @@
  * hooks/hook_port.h, `monitor hooks`, and boot.
  */
 #include "kernel.h"
+#include "task.h"
 #include "../hooks/hook.h"
 #include "../hooks/hook_port.h"
 #include "../stub/kstub.h"
@@ -144,9 +145,20 @@ static const struct kstub_monitor_cmd hooks_cmd = {
 	.fn = monitor_hooks,
 };
 
+/* Frees what debugger sessions retired (hooks/hook.h, hook_reclaim). */
+static void hooks_reaper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sleep_ms(100);
+		hook_reclaim();
+	}
+}
+
 void hooks_port_init(void)
 {
 	hook_init();
+	task_create("hooks_reaper", 0, hooks_reaper, 0);
 	if (kstub_monitor_register(&hooks_cmd))
 		printk("hooks: no room for `monitor hooks`\n");
 }

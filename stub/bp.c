@@ -10,6 +10,7 @@
 #include "../lib/string.h"
 
 #define BP_CODE_MAX 512
+#define BP_CPUS 64
 
 struct bp {
 	u64 addr;
@@ -78,6 +79,7 @@ int bp_set_agent(u64 addr, const struct rsp_bp_agent *a, const char **why)
 {
 	struct bp *b = find(addr);
 	u8 code[BP_CODE_MAX];
+	u16 lens[2 * RSP_Z_EXPR_MAX];
 	u32 used = 0;
 	*why = 0;
 	if (!b)
@@ -105,7 +107,7 @@ int bp_set_agent(u64 addr, const struct rsp_bp_agent *a, const char **why)
 			*why = ax_strerror(r);
 			return -1;
 		}
-		b->len[i] = (u16)e->len;
+		lens[i] = (u16)e->len;
 		used += e->len;
 	}
 	if (b->nconds || b->ncmds) {
@@ -122,41 +124,50 @@ int bp_set_agent(u64 addr, const struct rsp_bp_agent *a, const char **why)
 		return -1;
 	}
 	memcpy(b->code, code, used);
+	memcpy(b->len, lens, sizeof(lens));
 	b->ool = h;
 	b->nconds = a->nconds;
 	b->ncmds = a->ncmds;
 	return 0;
 }
 
+/* A condition may call kernel code that has a conditional breakpoint of
+ * its own: the nested hit just stops instead of recursing. */
+static volatile u8 in_hit[BP_CPUS];
+
 bool bp_hit(u64 addr, struct arch_regs *r)
 {
 	struct bp *b = find(addr);
-	if (!b || !b->inserted || (!b->nconds && !b->ncmds))
+	unsigned cpu = port_cpu_id();
+	if (!b || !b->inserted || cpu >= BP_CPUS || in_hit[cpu])
 		return true;
+	/* Locals: the debugger may redefine the slot while this CPU is
+	 * stopped half way (the copy is then refused by its address). */
+	u8 nconds = b->nconds, ncmds = b->ncmds;
+	int ool = b->ool;
+	if ((!nconds && !ncmds) || nconds + ncmds > 2 * RSP_Z_EXPR_MAX)
+		return true;
+	in_hit[cpu] = 1;
 	arch_regs_set_pc(r, addr);
-	const u8 *code = b->code;
-	bool take = !b->nconds;
-	for (int i = 0; i < b->nconds; i++) {
+	const u8 *code = b->code, *end = b->code + sizeof(b->code);
+	bool take = !nconds, go_on = false;
+	for (int i = 0; i < nconds + ncmds; i++) {
+		u32 len = b->len[i];
 		u64 res = 0;
+		if (len > (size_t)(end - code))
+			break;
+		int e = tp_eval(code, len, r, &res);
 		/* A condition that cannot be evaluated stops, as in gdb. */
-		if (tp_eval(code, b->len[i], r, &res) || res)
+		if (i < nconds && (e || res))
 			take = true;
-		code += b->len[i];
+		code += len;
+		if (i == nconds - 1 && !take)
+			break;
 	}
-	if (!take) {
-		hook_ool_run(b->ool, r);
-		return false;
-	}
-	for (int i = 0; i < b->ncmds; i++) {
-		u64 res;
-		tp_eval(code, b->len[b->nconds + i], r, &res);
-		code += b->len[b->nconds + i];
-	}
-	if (b->ncmds) {
-		hook_ool_run(b->ool, r);
-		return false;
-	}
-	return true;
+	if (!take || ncmds)
+		go_on = hook_ool_run(ool, addr, r);
+	in_hit[cpu] = 0;
+	return !go_on;
 }
 
 void bp_insert_all(void)

@@ -53,6 +53,12 @@ bool kstub_enabled(void)
 	return __atomic_load_n(&ks.enabled, __ATOMIC_ACQUIRE);
 }
 
+bool kstub_step_expected(void)
+{
+	unsigned me = port_cpu_id();
+	return me < KSTUB_MAX_CPUS && ks.cpu[me].step_wanted;
+}
+
 bool kstub_is_active(void)
 {
 	return __atomic_load_n(&master, __ATOMIC_ACQUIRE) >= 0;
@@ -113,6 +119,7 @@ static int park(unsigned cpu, struct arch_regs *r, u32 gen)
 	}
 	c->go = GO_STAY;
 	arch_hw_bp_load(ks.hw);
+	c->step_wanted = go == GO_STEP;
 	arch_set_step(r, go == GO_STEP);
 	__atomic_store_n(&c->state, CPU_RUNNING, __ATOMIC_RELEASE);
 	return go;
@@ -230,6 +237,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	}
 	c->regs = r;
 	c->stop = *stop;
+	c->step_wanted = false;
 	if (!join_session(me, r, &go)) {
 		c->in_stub = false;
 		return;
@@ -272,6 +280,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		arch_resume_fixup(r, c->stop.kind);
 		if (end == END_STEP) {
 			/* Step this CPU with the others held. */
+			c->step_wanted = true;
 			arch_set_step(r, true);
 			others_held = true;
 		} else {

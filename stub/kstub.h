@@ -80,6 +80,9 @@ int kstub_monitor_register(const struct kstub_monitor_cmd *cmd);
 
 /* Debugger state the arch trap glue needs. */
 bool kstub_is_active(void);
+/* Did gdb ask this CPU to single-step?  (A single-step trap nobody asked
+ * for, from a TF that code popped back, is dropped.)  The trapping CPU. */
+bool kstub_step_expected(void);
 struct arch_hw_bp;
 /* The Z1-Z4 slots, for decoding a #DB. */
 struct arch_hw_bp *kstub_hw_slots(void);

@@ -44,6 +44,8 @@ int arch_frame_reg(struct arch_regs *r, unsigned regno, u64 *val);
  * frame as it is, and arch_gdb_regs_from_frame() reads the copy later
  * (from an 8-byte aligned buffer). */
 size_t arch_frame_size(void);
+/* Is the trap flag set in this frame (the CPU is being single-stepped)? */
+bool arch_frame_tf(struct arch_regs *r);
 /* Where register regno sits in the 'g' layout: 0, or -1 if unknown. */
 int arch_gdb_reg_span(unsigned regno, size_t *off, size_t *size);
 /* Registers in the 'g' layout, and which one is the PC. */

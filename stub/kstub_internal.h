@@ -20,6 +20,7 @@ struct kstub_cpu {
 	volatile u32 parks;		/* times parked (step completion) */
 	volatile bool in_stub;		/* NMI while in here: ignore it */
 	volatile bool nmi_sent;		/* a master sent this CPU an NMI */
+	volatile bool step_wanted;	/* gdb asked this CPU to single-step */
 	u32 poll_gen;			/* release_gen when its poller saw $ or ^C */
 	struct kstub_stop stop;		/* why it entered */
 };

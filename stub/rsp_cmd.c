@@ -707,6 +707,10 @@ enum session_end rsp_session(bool report_stop)
 		}
 		bool was_attached = ks.attached;
 		ks.attached = true;
+		/* A new gdb (the last one went without a D) starts with no
+		 * trace frame selected. */
+		if (!was_attached)
+			tp_frame_select(-1, 0);
 		char *pkt = ks.pkt;
 		switch (pkt[0]) {
 		case '?':

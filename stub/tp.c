@@ -174,9 +174,10 @@ static int install(struct tp *t)
 	}
 	char ename[24];
 	kfmt_snprintf(ename, sizeof(ename), "gdb tp %u", t->num);
+	bool created = !t->is_static && r == 0;
 	r = hook_exit_register(t->hook, EXIT_PRIO, tp_hit, t, ename);
 	if (r) {
-		if (!t->is_static)
+		if (created)	/* not a probe other tracepoints share */
 			hook_undeclare(t->hook);
 		fail("E02", "kstub: tracepoint %u: cannot attach to %s: %s", t->num,
 		     t->hook, hook_strerror(r));
@@ -196,7 +197,8 @@ static int arm_all(bool on)
 	int err = 0;
 	for (int i = 0; i < TP_MAX; i++) {
 		struct tp *t = &tps.tps[i];
-		if (!t->used || !t->installed)
+		/* Disarm every probe we hold, defined now or kept for reuse. */
+		if (!t->installed || (on && !t->used))
 			continue;
 		if (t->is_static) {
 			bool dup = false;
@@ -257,6 +259,18 @@ void tp_session_begin(void)
 {
 	finish_stopped_run();
 	tp_frame_invalidate();
+	tp_step_reset();
+}
+
+/* Definitions change only when no CPU is parked inside a hit (it would
+ * go on with the new actions in a record reserved for the old ones). */
+static bool busy_refused(void)
+{
+	if (!tp_hit_in_flight())
+		return false;
+	fail("E02", "kstub: a CPU was stopped inside a tracepoint hit; continue "
+	     "briefly and retry");
+	return true;
 }
 
 void tp_detach(void)
@@ -270,10 +284,18 @@ void tp_detach(void)
 
 /* ---- QTinit, QTDP, QTDPsrc, QTDV ---- */
 
+/*
+ * gdb sends QTinit and every definition again at each tstart.  The probes
+ * of the old definitions stay declared (disarmed, their exit idle) so
+ * that the same address defined again reuses them: with the kernel
+ * stopped the hook layer cannot free anything (hook_reclaim runs while
+ * the kernel does), and tstart, tstop, tstart... would run its pools dry.
+ * A slot whose probe is not wanted again is uninstalled when reused.
+ */
 static void remove_all(void)
 {
 	for (int i = 0; i < TP_MAX; i++) {
-		uninstall(&tps.tps[i]);
+		__atomic_store_n(&tps.tps[i].enabled, false, __ATOMIC_RELEASE);
 		tps.tps[i].used = false;
 	}
 	for (int i = 0; i < TP_MAX_TSV; i++)
@@ -285,6 +307,8 @@ static void q_init(char *pkt, size_t n)
 {
 	(void)pkt;
 	(void)n;
+	if (busy_refused())
+		return;
 	if (tps.running) {
 		tp_stop_run(TP_STOPPED, 0, 0);
 		finish_stopped_run();
@@ -313,8 +337,8 @@ static int add_code(struct tp *t, const char *hex, u32 len, bool condition,
 	/* TSVs come after the tracepoints (QTDV follows QTDP): they are
 	 * checked at QTStart. */
 	int r = ax_verify(code, len, arch_gdb_nregs(), 0, 0, &info, &at);
-	if (!r && condition && (info.collects || info.prints))
-		r = AX_E_OPCODE;	/* a condition only computes */
+	if (!r && (condition ? (info.collects || info.prints) : info.prints))
+		r = AX_E_OPCODE;	/* conditions compute; printf is for dprintf */
 	if (r) {
 		fail("E02", "kstub: tracepoint %u: %s rejected: %s at byte %lu", t->num,
 		     what, ax_strerror(r), (unsigned long)at);
@@ -406,11 +430,14 @@ static void reset_def(struct tp *t)
 	t->text_used = 0;
 	t->nsrc = 0;
 	t->src_used = 0;
+	t->stepping_list = false;
 }
 
 static void q_tdp(char *pkt, size_t n)
 {
 	const char *field = 0;
+	if (busy_refused())
+		return;
 	if (n > 5 && pkt[5] == '-') {
 		struct tp_qtdp_more m;
 		if (tp_parse_qtdp_more(pkt, n, &m, &field))
@@ -422,8 +449,10 @@ static void q_tdp(char *pkt, size_t n)
 			return;
 		}
 		/* A stepping list starts with S; every later packet of it too
-		 * holds stepping actions. */
-		if (add_actions(t, m.actions, m.actions_len, m.stepping || t->nsact)) {
+		 * holds stepping actions (even after an empty first chunk). */
+		if (m.stepping)
+			t->stepping_list = true;
+		if (add_actions(t, m.actions, m.actions_len, t->stepping_list)) {
 			t->used = false;	/* half a definition is none */
 			uninstall(t);
 			return;
@@ -452,6 +481,17 @@ static void q_tdp(char *pkt, size_t n)
 	}
 	bool fresh = !t;
 	if (!t) {
+		/* A free slot whose probe is already at this address first,
+		 * then one with no probe, then any free one. */
+		for (int i = 0; i < TP_MAX && !t; i++) {
+			struct tp *o = &tps.tps[i];
+			if (!o->used && o->installed && o->addr == d.addr &&
+			    o->is_static == d.is_static)
+				t = o;
+		}
+		for (int i = 0; i < TP_MAX && !t; i++)
+			if (!tps.tps[i].used && !tps.tps[i].installed)
+				t = &tps.tps[i];
 		for (int i = 0; i < TP_MAX && !t; i++)
 			if (!tps.tps[i].used)
 				t = &tps.tps[i];
@@ -459,7 +499,14 @@ static void q_tdp(char *pkt, size_t n)
 			fail("E02", "kstub: no room for tracepoint %u (%u defined)", d.num, TP_MAX);
 			return;
 		}
+		if (t->installed && (t->addr != d.addr || t->is_static != d.is_static))
+			uninstall(t);
+		bool keep = t->installed;
+		char hook[sizeof(t->hook)];
+		memcpy(hook, t->hook, sizeof(hook));
 		memset(t, 0, sizeof(*t));
+		t->installed = keep;
+		memcpy(t->hook, hook, sizeof(hook));
 	}
 	/* gdb sends the whole definition again after a symbol reload: the
 	 * same tracepoint, defined anew (its hits stay). */
@@ -472,8 +519,11 @@ static void q_tdp(char *pkt, size_t n)
 	if (d.cond) {
 		int off = add_code(t, d.cond, d.cond_len, true, "condition", 0);
 		if (off < 0) {
-			if (fresh)
-				t->used = false;
+			/* No half definitions: a refused redefinition removes
+			 * the tracepoint, as a refused new one installs none. */
+			if (!fresh)
+				uninstall(t);
+			t->used = false;
 			return;
 		}
 		t->cond = (u16)off;
@@ -582,7 +632,7 @@ void tp_plan(struct tp *t)
 			return;
 		}
 	}
-	if (len > TP_FRAME_HDR + TP_FRAME_MAX)
+	if (len > TP_FRAME_HDR + tps.frame_max)
 		return;
 	t->direct_len = len;
 	t->direct = true;
@@ -626,6 +676,10 @@ static void q_tbuffer(char *pkt, size_t n)
 	if (tp_parse_qtbuffer(pkt, n, &b))
 		return malformed(pkt, n, 0);
 	if (!b.is_size) {
+		if (tps.running && b.circular != tps.circular) {
+			fail("E02", "kstub: the buffer mode cannot change while a trace runs");
+			return;
+		}
 		tps.circular = b.circular;
 		ok();
 		return;
@@ -765,6 +819,12 @@ static void q_tstart(char *pkt, size_t n)
 		return;
 	}
 	ltt_event_set_enabled((u32)tps.event_id, true);
+	/* A record never spans packets: a frame fits in one sub-buffer. */
+	tps.frame_max = MIN(TP_FRAME_MAX, a->subbuf_size - LTT_PKT_HDR - LTT_REC_HDR -
+				       TP_FRAME_HDR);
+	for (int i = 0; i < TP_MAX; i++)
+		if (tps.tps[i].used)
+			tp_plan(&tps.tps[i]);
 	for (int i = 0; i < TP_MAX; i++)
 		tps.tps[i].pass_hits = 0;
 	tp_counters_reset();
@@ -816,7 +876,7 @@ static void q_tenable(char *pkt, size_t n)
 		return malformed(pkt, n, 0);
 	struct tp *t = tp_find(num, addr);
 	if (!t) {
-		fail("E02", "kstub: no tracepoint %u at 0x%lx", num, addr);
+		fail("E01", "kstub: no tracepoint %u at 0x%lx", num, addr);
 		return;
 	}
 	__atomic_store_n(&t->enabled, on, __ATOMIC_RELEASE);
@@ -1028,12 +1088,13 @@ static void q_tframe(char *pkt, size_t n)
 		ok();
 		return;
 	}
+	/* A failed search leaves the selected frame as it was: gdb keeps
+	 * showing it, and its registers must stay the frame's. */
 	if (q.kind == TP_FRAME_NUM)
 		f = tp_frame_select(q.num, &tpnum) < 0 ? -1 : q.num;
 	else
 		f = tp_frame_find(&q, &tpnum);
 	if (f < 0) {
-		tp_frame_select(-1, 0);
 		rsp_reply_str("F-1");
 		return;
 	}
@@ -1064,7 +1125,7 @@ static void q_tbuffer_read(char *pkt, size_t n)
 
 bool tp_xfer(const char *object, size_t olen, u64 off, u64 len)
 {
-	static char doc[4096];
+	static char doc[16384];
 	if (olen == 15 && !memcmp(object, "traceframe-info", 15)) {
 		if (!tp_frame_selected()) {
 			rsp_reply_str("E01");
@@ -1203,6 +1264,7 @@ static const struct rsp_cmd tp_cmds[] = {
 void tp_init(void)
 {
 	tps.event_id = -1;
+	tps.frame_max = TP_FRAME_MAX;
 	if (rsp_cmds_register(tp_cmds, ARRAY_SIZE(tp_cmds)))
 		port_log("kstub: no room for the tracepoint packets");
 }

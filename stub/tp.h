@@ -56,6 +56,7 @@ struct tp {
 	bool is_static;		/* strace: on an LTT site */
 	bool defining;		/* continuation packets still expected */
 	bool direct;		/* only R and M actions: see log_direct() */
+	bool stepping_list;	/* continuation packets go to sact[] */
 	u32 direct_len;		/* their frame's size, header included */
 	u16 cond, cond_len;	/* condition bytecode in code[], len 0 = none */
 	u8 nact, nsact;
@@ -103,6 +104,7 @@ struct tp_state {
 	u16 run;			/* run number, in every frame */
 	int event_id;			/* LTT event of traceframes, -1 none */
 	u64 start_us, stop_us;		/* port_time_us() */
+	u32 frame_max;			/* blocks bytes a frame may hold */
 	u64 start_off[64];		/* each CPU's LTT offset at QTStart */
 	char notes[64], user[32], stop_note[64];
 	struct tp tps[TP_MAX];
@@ -123,6 +125,11 @@ extern struct tp_state tps;
 struct tp *tp_find(u32 num, u64 addr);
 struct tp_var *tp_tsv_find(u32 num);
 void tp_stop_run(int reason, u32 tp, const char *why);
+/* tp_collect.c: is a CPU (parked by the debugger) inside a hit?  Then
+ * definitions must not change.  Forget half-done while-stepping (a
+ * session start: the debugger cleared every TF). */
+bool tp_hit_in_flight(void);
+void tp_step_reset(void);
 /* After a definition changed: can its frames take the direct path? */
 void tp_plan(struct tp *t);
 

@@ -158,7 +158,7 @@ static int env_setv(void *arg, u32 num, s64 val)
 
 static u8 *room(struct tp_cpu *c, u32 n)
 {
-	if (c->len + n > TP_FRAME_MAX)
+	if (c->len + n > tps.frame_max)
 		return 0;
 	u8 *p = c->frame + TP_FRAME_HDR + c->len;
 	c->len += n;
@@ -174,7 +174,7 @@ static int add_mem(struct tp_cpu *c, u64 addr, u64 len, bool nz)
 		u8 *p = room(c, 11 + k);
 		if (!p) {
 			/* Keep what fits: a frame is better truncated than lost. */
-			u32 left = TP_FRAME_MAX - c->len;
+			u32 left = tps.frame_max - c->len;
 			if (left <= 11)
 				return -1;
 			k = left - 11;
@@ -466,7 +466,8 @@ static void put_pad(u8 *p, u32 n)
 
 static void log_direct(struct tp *t, struct arch_regs *r, u64 pc)
 {
-	struct ltt_reserve x = { .id = (u32)tps.event_id, .len = t->direct_len };
+	u32 len = t->direct_len;
+	struct ltt_reserve x = { .id = (u32)tps.event_id, .len = len };
 	int e = ltt_reserve(&x);
 	if (e) {
 		my_counts()->lost++;
@@ -474,21 +475,27 @@ static void log_direct(struct tp *t, struct arch_regs *r, u64 pc)
 			tp_stop_run(TP_FULL, 0, 0);
 		return;
 	}
-	u8 *h = x.data, *p = h + TP_FRAME_HDR;
-	u16 num = (u16)t->num, run = tps.run, blen = (u16)(t->direct_len - TP_FRAME_HDR);
+	u8 *h = x.data, *p = h + TP_FRAME_HDR, *end = h + len;
+	u16 num = (u16)t->num, run = tps.run, blen = (u16)(len - TP_FRAME_HDR);
 	memcpy(h, &num, 2);
 	memcpy(h + 2, &run, 2);
 	memcpy(h + 4, &pc, 8);
 	memcpy(h + 12, &blen, 2);
-	for (u8 i = 0; i < t->nact; i++) {
+	/* The definition cannot change under us (the debugger refuses to while
+	 * a hit is in flight), but the record is bounded anyway. */
+	for (u8 i = 0; i < t->nact && i < TP_MAX_ACTS; i++) {
 		const struct tp_act *a = &t->act[i];
 		if (a->kind == TP_ACT_R) {
 			size_t sz = arch_frame_size();
+			if ((size_t)(end - p) < 1 + sz)
+				break;
 			p[0] = 'r';
 			memcpy(p + 1, r, sz);
 			p += 1 + sz;
 			continue;
 		}
+		if (a->kind != TP_ACT_M || (size_t)(end - p) < 11u + a->len)
+			break;
 		u64 base = 0;
 		u32 got = 0;
 		if (a->basereg == TP_BASEREG_NONE || !arch_frame_reg(r, a->basereg, &base))
@@ -505,6 +512,8 @@ static void log_direct(struct tp *t, struct arch_regs *r, u64 pc)
 		}
 		p += 11 + a->len;
 	}
+	if (p < end)
+		put_pad(p, (u32)(end - p));
 	ltt_commit(&x);
 	struct tp_count *k = my_counts();
 	k->created++;
@@ -543,14 +552,20 @@ void tp_hit(const struct hook_args *args, void *data)
 		if (!res)
 			goto out;
 	}
+	/* With a pass count, exactly `pass` hits are taken, even when CPUs
+	 * hit at the same moment: each takes a number first. */
+	u64 nth = t->pass ? __atomic_add_fetch(&t->pass_hits, 1, __ATOMIC_RELAXED) : 0;
+	if (t->pass && nth > t->pass)
+		goto out;
 	my_counts()->hits[t - tps.tps]++;
 	if (t->direct)
 		log_direct(t, args->regs, args->addr);
 	else if (run_actions(c, t, t->act, t->nact) == 0)
 		log_frame(c, t, args->addr);
-	if (t->pass && __atomic_add_fetch(&t->pass_hits, 1, __ATOMIC_RELAXED) >= t->pass)
+	if (t->pass && nth == t->pass)
 		tp_stop_run(TP_PASSCOUNT, t->num, 0);
-	if (t->step && c->regs && !c->step_tp) {
+	/* Not while gdb itself steps through the probe (TF already set). */
+	if (t->step && c->regs && !c->step_tp && !(arch_frame_tf(c->regs))) {
 		c->step_tp = t;
 		c->step_left = t->step;
 		arch_set_step(c->regs, true);
@@ -558,6 +573,20 @@ void tp_hit(const struct hook_args *args, void *data)
 out:
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	c->busy = 0;
+}
+
+bool tp_hit_in_flight(void)
+{
+	for (unsigned i = 0; i < TP_CPUS; i++)
+		if (__atomic_load_n(&tcpu[i].busy, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+void tp_step_reset(void)
+{
+	for (unsigned i = 0; i < TP_CPUS; i++)
+		tcpu[i].step_tp = 0;
 }
 
 bool tp_step_trap(struct arch_regs *r)

@@ -32,6 +32,8 @@ struct frame {
 };
 
 static struct frame idx[TP_INDEX_MAX], tmp[TP_INDEX_MAX];
+static u64 raw_off[TP_INDEX_MAX], raw_total;
+static u32 raw_size(const struct frame *f);
 static u32 nframes;
 static u64 built_sig = ~0ull;
 static s64 cur = -1;
@@ -111,7 +113,16 @@ static void build(void)
 	for (u32 w = 1; w < nruns; w *= 2)
 		for (u32 i = 0; i + w < nruns; i += 2 * w)
 			merge(starts[i], starts[i + w], starts[MIN(i + 2 * w, nruns)]);
+	/* Where each frame starts in gdb's raw trace (qTBuffer, tsave). */
+	u64 off = 0;
+	for (u32 i = 0; i < nframes; i++) {
+		raw_off[i] = off;
+		off += raw_size(&idx[i]);
+	}
+	raw_total = off;
 	built_sig = sig;
+	if (cur >= (s64)nframes)
+		cur = -1;
 }
 
 void tp_frame_invalidate(void)
@@ -128,10 +139,12 @@ int tp_frames_count(void)
 int tp_frame_select(s64 n, u32 *tpnum)
 {
 	build();
-	if (n < 0 || (u64)n >= nframes) {
+	if (n < 0) {
 		cur = -1;
 		return -1;
 	}
+	if ((u64)n >= nframes)
+		return -1;	/* no such frame: the selection stays */
 	cur = n;
 	if (tpnum)
 		*tpnum = idx[n].tp;
@@ -166,7 +179,6 @@ s64 tp_frame_find(const struct tp_qtframe *q, u32 *tpnum)
 			return cur;
 		}
 	}
-	cur = -1;
 	return -1;
 }
 
@@ -427,21 +439,27 @@ static u32 raw_size(const struct frame *f)
 long tp_frames_raw(u64 off, u8 *dst, size_t len)
 {
 	build();
-	u64 pos = 0;
-	size_t out = 0;
-	for (u32 i = 0; i < nframes && out < len; i++) {
-		u64 fend = pos + raw_size(&idx[i]);
-		if (off + out < fend) {
-			materialize(i);
-			u64 at = off + out - pos;
-			size_t k = MIN(len - out, (size_t)(rawf_len - at));
-			memcpy(dst + out, rawf + at, k);
-			out += k;
-		}
-		pos = fend;
-	}
-	if (!out && off > pos)
+	if (off > raw_total)
 		return -1;
+	/* The frame holding off: binary search in the start offsets. */
+	u32 lo = 0, hi = nframes;
+	while (hi - lo > 1) {
+		u32 mid = (lo + hi) / 2;
+		if (raw_off[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	size_t out = 0;
+	for (u32 i = lo; i < nframes && out < len; i++) {
+		materialize(i);
+		u64 at = off + out - raw_off[i];
+		if (at >= rawf_len)
+			continue;
+		size_t k = MIN(len - out, (size_t)(rawf_len - at));
+		memcpy(dst + out, rawf + at, k);
+		out += k;
+	}
 	return (long)out;
 }
 

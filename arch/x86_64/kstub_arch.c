@@ -244,6 +244,11 @@ void arch_gdb_regs_from_frame(struct arch_regs *r, u8 *buf, bool *avail)
 	}
 }
 
+bool arch_frame_tf(struct arch_regs *r)
+{
+	return r->rflags & X86_EFLAGS_TF;
+}
+
 size_t arch_frame_size(void)
 {
 	return sizeof(struct arch_regs);

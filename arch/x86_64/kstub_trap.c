@@ -70,6 +70,12 @@ static bool handle_db(struct arch_regs *r)
 		return true; /* stale: a slot was cleared meanwhile */
 	if (st.kind == KSTUB_STOP_STEP && tp_step_trap(r))
 		return true; /* a tracepoint's while-stepping, not gdb's */
+	if (st.kind == KSTUB_STOP_STEP && !kstub_step_expected()) {
+		/* Nobody is stepping this CPU: TF came back from flags that
+		 * were pushed while a tracepoint stepped (pushf ... popf). */
+		r->rflags &= ~(u64)X86_EFLAGS_TF;
+		return true;
+	}
 	r->rflags &= ~(u64)X86_EFLAGS_TF;
 	kstub_enter(r, &st);
 	return true;

@@ -392,8 +392,20 @@ def test_malformed_tracepoint_packets(target, tmp_path):
             assert re.fullmatch(want, reply), (pkt, console, reply)
             if why:
                 assert re.search(why, console), (pkt, console, reply)
+        # tstart, tstop, tstart... with the kernel stopped all along, as
+        # gdb sends them: the probes are reused, the pools never run dry.
+        sym = ElfSymbols(KERNEL)
+        addrs = [fib, sym.addr("demo_counter_worker"), sym.addr("tp_bench_target")]
+        for cycle in range(40):
+            assert raw.ask("QTinit")[1] == "OK", cycle
+            for i, ad in enumerate(addrs, 1):
+                console, reply = raw.ask("QTDP:%x:%016x:E:0:0" % (i, ad))
+                assert reply == "OK", (cycle, i, console, reply)
+            assert raw.ask("QTStart")[1] == "OK", cycle
+            assert raw.ask("QTStop")[1] == "OK", cycle
         console, reply = raw.ask("qRcmd," + b"hooks gdb_tp".hex())
-        assert "gdb_tp" not in console, console     # nothing left installed
+        assert console.count("probe") == 3, console    # one probe per address
+        assert raw.ask("QTinit")[1] == "OK"
     finally:
         raw.close()
     out = script(t, tmp_path, [

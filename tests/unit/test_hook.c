@@ -570,7 +570,9 @@ static void test_ool(void **state)
 	assert_true(h >= 0);
 	assert_int_equal(text[512], 0x55);	/* no int3 of ours */
 	resumed_at = 0;
-	hook_ool_run(h, regs);
+	assert_false(hook_ool_run(h, INSN(2), regs));	/* not its address */
+	assert_true(resumed_at == 0);
+	assert_true(hook_ool_run(h, INSN(0), regs));
 	assert_true(resumed_at == INSN(0));
 
 	/* gdb's z0 + Z0 in one stop (parked): the same copy comes back. */
@@ -578,7 +580,7 @@ static void test_ool(void **state)
 	unsigned r0 = released;
 	hook_ool_put(h);
 	resumed_at = 0;
-	hook_ool_run(h, regs);			/* given back: no resume */
+	assert_false(hook_ool_run(h, INSN(0), regs));	/* given back */
 	assert_true(resumed_at == 0);
 	assert_int_equal(hook_ool_get(INSN(0), &why), h);
 	assert_int_equal(released, r0);
