@@ -44,9 +44,11 @@
  *
  * Emulated in the handler, from the trap frame: jmp/jcc rel8/rel32,
  * loop/loope/loopne/jrcxz (they only change rip and rcx), and the IF
- * changers cli, sti, popf (they need no stack below rsp: a kernel-mode
- * #BP frame sits right below the interrupted rsp, so the handler cannot
- * push there; that is why calls go through the slot).  An emulated sti
+ * changers cli, sti, popf (they need no stack below rsp: the #BP frame
+ * and the handler's own stack sit just below the interrupted rsp
+ * (entry.S leaves a gap, for gdb's function calls, not for us), so the
+ * handler does not push there; that is why calls go through the slot).
+ * An emulated sti
  * has no one-instruction interrupt shadow: `sti; hlt` probed on the sti
  * may sleep until the next interrupt after the one it waited for.
  */
