@@ -795,7 +795,7 @@ enum session_end rsp_session(bool report_stop)
 			 * an ack would hold the kernel for every resend.
 			 */
 			if (was_attached)
-				reply_str("OK");
+				rsp_send_last(&ks.conn, "OK", 2);
 			else
 				rsp_send_noack(&ks.conn, "OK", 2);
 			ks.attached = false;

@@ -107,12 +107,12 @@ static void transmit(struct rsp_conn *c, size_t len)
 		put(c, c->tx, len);
 }
 
-void rsp_send(struct rsp_conn *c, const char *body, size_t n)
+static void send_tries(struct rsp_conn *c, const char *body, size_t n, int resends)
 {
 	if (n > RSP_PACKET_MAX)
 		n = RSP_PACKET_MAX;
 	size_t len = rsp_frame(body, n, c->tx);
-	for (int tries = 0; tries <= MAX_RESENDS; tries++) {
+	for (int tries = 0; tries <= resends; tries++) {
 		if (tries)
 			c->retransmits++;
 		transmit(c, len);
@@ -136,6 +136,20 @@ void rsp_send(struct rsp_conn *c, const char *body, size_t n)
 			c->dropped++;
 		}
 	}
+}
+
+void rsp_send(struct rsp_conn *c, const char *body, size_t n)
+{
+	send_tries(c, body, n, MAX_RESENDS);
+}
+
+/* gdb may exit as soon as it has read the last reply of a session: a lost
+ * ack must not keep the kernel stopped for twenty resends. */
+#define LAST_RESENDS 2
+
+void rsp_send_last(struct rsp_conn *c, const char *body, size_t n)
+{
+	send_tries(c, body, n, LAST_RESENDS);
 }
 
 void rsp_send_noack(struct rsp_conn *c, const char *body, size_t n)

@@ -60,6 +60,9 @@ int rsp_recv(struct rsp_conn *c, char *buf, size_t *len, u32 wait_ms);
  * is abandoned (gdb got it or gave up) and that '$' is kept for rsp_recv.
  */
 void rsp_send(struct rsp_conn *c, const char *body, size_t n);
+/* The last reply of a session (the OK to D): as rsp_send, but at most
+ * two resends, since gdb may be gone before its ack is. */
+void rsp_send_last(struct rsp_conn *c, const char *body, size_t n);
 /* Send a notification-style packet without waiting for an ack (console
  * 'O' output while the target runs). */
 void rsp_send_noack(struct rsp_conn *c, const char *body, size_t n);

@@ -374,6 +374,16 @@ static void test_send_and_retransmit(void **state)
 	rsp_send(&conn, "OK", 2);
 	assert_true(conn.retransmits > 0 && conn.retransmits <= 20);
 
+	/* The last reply of a session: silence gets two resends only. */
+	feed(P(""));
+	conn.retransmits = 0;
+	rsp_send_last(&conn, "OK", 2);
+	assert_int_equal(conn.retransmits, 2);
+	feed(P("+"));
+	rsp_send_last(&conn, "OK", 2);
+	assert_int_equal(conn.retransmits, 0);
+	assert_string_equal(sent, "$OK#9a");
+
 	u8 out[16];
 	assert_int_equal(rsp_frame("", 0, out), 4);
 	assert_memory_equal(out, "$#00", 4);
