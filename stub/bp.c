@@ -212,6 +212,14 @@ void bp_remove_all(void)
 		patch_apply(ops, n, PATCH_PARKED);
 }
 
+bool bp_inserted(u64 addr)
+{
+	for (int i = 0; i < BP_MAX; i++)
+		if (bps[i].addr == addr && bps[i].used && bps[i].inserted)
+			return true;
+	return false;
+}
+
 bool bp_known(u64 addr)
 {
 	for (int i = 0; i < BP_MAX; i++)

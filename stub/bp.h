@@ -25,6 +25,10 @@ void bp_remove_all(void);
  * off (a CPU that trapped on an int3 asks this before parking).
  */
 bool bp_known(u64 addr);
+/* Is a breakpoint of gdb's in place at addr now?  Any CPU, IRQs off: it
+ * takes precedence over a probe of the hook layer at the same address
+ * (a tracepoint, or one kept declared for reuse). */
+bool bp_inserted(u64 addr);
 
 /*
  * Conditions and commands evaluated on the target (Z0 with ;X... and

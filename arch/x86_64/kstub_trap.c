@@ -21,7 +21,9 @@ static bool handle_int3(struct arch_regs *r)
 		r->rip = pc;
 		return true;
 	}
-	if (probe_int3(r))
+	/* gdb's breakpoint first: a probe at the same address (a tracepoint,
+	 * or its probe kept for the next tstart) must not swallow it. */
+	if (!bp_inserted(addr) && probe_int3(r))
 		return true;	/* a probe: hooks/hook.c, probe.c */
 	if (!kstub_enabled())
 		return false;

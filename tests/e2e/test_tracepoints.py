@@ -423,6 +423,12 @@ def test_target_side_conditions_and_agent_dprintf(target, tmp_path):
     t = target()
     t.kernel.wait_for(USER, 30)
     out = script(t, tmp_path, [
+        # A tracepoint's probe stays declared for the next tstart: a
+        # breakpoint at the same address must still stop.
+        "set circular-trace-buffer on",
+        "trace demo_fib", "tstart",
+    ] + run_for(1) + [
+        "tstop", "delete",
         "set breakpoint condition-evaluation target",
         "set dprintf-style agent",
         "break demo_fib if n == 3",
