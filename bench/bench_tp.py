@@ -81,7 +81,7 @@ def one_boot(workdir):
         script = Path(workdir) / "bench.gdb"
         script.write_text("\n".join(lines) + "\n")
         out = harness.run_gdb_batch(k.kernel, "udp:127.0.0.1:%d" % port,
-                                    ["source %s" % script], timeout=600)
+                                    ["source %s" % script], timeout=300)
         k.wait_for(r"^tp-bench: round=%d " % len(ROUNDS), 60)
         got = {int(m.group(1)): float(m.group(2)) for m in re.finditer(
             r"^tp-bench: round=(\d+) kind=\d+ n=\d+ cycles=[\d.]+ ns=([\d.]+)$",
