@@ -14,6 +14,9 @@
  *   3  no probe: each call also logs an LTT record of a traceframe's
  *      size with no actions (14 bytes) by direct call, the tracer's
  *      share of a hit
+ *   4  kind 1 with an exit that logs that record: the tracer's share
+ *      when it runs in the trap (docs/tracepoints.md, "Cost of a hit")
+ * Kinds 3 and 4 need the tracer on (`ltt start`).
  * Lines "tp-bench: round=R kind=K n=N cycles=C ns=X".
  */
 #include "kernel.h"
