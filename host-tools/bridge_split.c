@@ -4,6 +4,7 @@
  * bytes in, events out (bridge_split.h states the rules).
  */
 #include "bridge_split.h"
+#include "../lib/string.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +29,6 @@ enum {
 #define ACK_HOLD_MS 50		/* a held ack waits this long for a '$' */
 #define CAND_MS_IDLE 500	/* an incomplete candidate, no debugger */
 #define CAND_MS_GDB 5000	/* ... while a debugger talks: likely a slow packet */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static uint32_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -97,7 +87,7 @@ static void o_put(struct o_dec *d, int c)
 			d->bad = true;
 		return;
 	}
-	int v = hexval(c);
+	int v = kstr_hexval(c);
 	if (v < 0) {
 		d->bad = true;
 		return;
@@ -227,7 +217,7 @@ static void target_packet(struct bsplit *bs, bs_emit_fn emit, void *ctx)
 	for (size_t i = 0; i < blen; i++)
 		sum += body[i];
 	unsigned flags = 0;
-	if ((uint8_t)(hexval(raw[n - 2]) << 4 | hexval(raw[n - 1])) != sum)
+	if ((uint8_t)(kstr_hexval(raw[n - 2]) << 4 | kstr_hexval(raw[n - 1])) != sum)
 		flags |= BS_F_BADSUM;
 
 	emit_text_acc(bs, emit, ctx);
@@ -336,7 +326,7 @@ static void t_byte(struct bsplit *bs, uint8_t b, bs_emit_fn emit, void *ctx)
 			return;
 		case T_SUM1:
 		case T_SUM2:
-			if (hexval(b) < 0) {
+			if (kstr_hexval(b) < 0) {
 				cand_to_text(bs, emit, ctx);
 				continue;
 			}
@@ -392,7 +382,7 @@ static void gdb_packet(struct bsplit *bs, bs_emit_fn emit, void *ctx)
 	const uint8_t *b = bs->g_first;
 	size_t n = bs->g_first_len;
 	unsigned flags = 0;
-	int h1 = hexval(bs->g_cs[0]), h2 = hexval(bs->g_cs[1]);
+	int h1 = kstr_hexval(bs->g_cs[0]), h2 = kstr_hexval(bs->g_cs[1]);
 	if (h1 < 0 || h2 < 0 || (uint8_t)(h1 << 4 | h2) != bs->g_sum)
 		flags |= BS_F_BADSUM;
 	if (bs->g_trunc)

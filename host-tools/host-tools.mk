@@ -21,7 +21,7 @@ $(HOST_B)/ltt-convert: $(LTT_CONVERT_SRCS) $(wildcard trace/*.h lib/*.h) host-to
 	$(CC) $(HOST_CFLAGS) -o $@ $(LTT_CONVERT_SRCS)
 
 BRIDGE_SRCS := host-tools/kstub-bridge.c host-tools/bridge_split.c \
-	host-tools/bridge_port.c host-tools/bridge_os.c
+	host-tools/bridge_port.c host-tools/bridge_os.c lib/string.c
 
 $(HOST_B)/kstub-bridge: $(BRIDGE_SRCS) $(wildcard host-tools/bridge_*.h) host-tools/host-tools.mk
 	@mkdir -p $(HOST_B)
@@ -33,9 +33,10 @@ $(HOST_B)/kstub-bridge: $(BRIDGE_SRCS) $(wildcard host-tools/bridge_*.h) host-to
 # links the splitter (pure C, sanitized like the other unit tests)
 # instead of libkcore.a.
 $(B)/h/test_bridge_split: tests/unit/test_bridge_split.c host-tools/bridge_split.c \
-		host-tools/bridge_split.h host-tools/host-tools.mk
+		host-tools/bridge_split.h lib/string.c host-tools/host-tools.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(HCFLAGS) tests/unit/test_bridge_split.c host-tools/bridge_split.c -o $@ -lcmocka
+	$(CC) $(HCFLAGS) tests/unit/test_bridge_split.c host-tools/bridge_split.c \
+		lib/string.c -o $@ -lcmocka
 
 host-tools: $(HOST_B)/ltt-convert $(HOST_B)/kstub-bridge
 

@@ -415,30 +415,49 @@ static int run_actions(struct tp_cpu *c, struct tp *t, const struct tp_act *acts
 }
 
 /* Log the scratch frame as one LTT record. */
-static void log_frame(struct tp_cpu *c, struct tp *t, u64 pc)
+/* The frame header (TP_FRAME_HDR bytes) for len bytes of blocks. */
+static void put_frame_hdr(u8 *h, const struct tp *t, u64 pc, u32 len)
 {
-	u8 *h = c->frame;
-	u16 num = (u16)t->num, run = tps.run, blen = (u16)c->len;
+	u16 num = (u16)t->num, run = tps.run, blen = (u16)len;
 	memcpy(h, &num, 2);
 	memcpy(h + 2, &run, 2);
 	memcpy(h + 4, &pc, 8);
 	memcpy(h + 12, &blen, 2);
-	struct ltt_reserve x = { .id = (u32)tps.event_id, .len = TP_FRAME_HDR + c->len };
-	int r = ltt_reserve(&x);
-	if (r) {
-		my_counts()->lost++;
-		/* Discard mode refuses a record when the buffer is full: that
-		 * is the end of a linear run.  (-1: the tracer was stopped
-		 * under us, by `ltt stop`.) */
-		if (r == -2 && !tps.circular)
-			tp_stop_run(TP_FULL, 0, 0);
-		return;
-	}
-	memcpy(x.data, c->frame, x.len);
-	ltt_commit(&x);
+}
+
+/* Reserve a frame's record; false (counted) when the buffer refuses. */
+static bool reserve_frame(struct ltt_reserve *x, u32 len)
+{
+	x->id = (u32)tps.event_id;
+	x->len = len;
+	int r = ltt_reserve(x);
+	if (!r)
+		return true;
+	my_counts()->lost++;
+	/* Discard mode refuses a record when the buffer is full: that is the
+	 * end of a linear run.  (-1: the tracer was stopped under us, by
+	 * `ltt stop`.) */
+	if (r == -2 && !tps.circular)
+		tp_stop_run(TP_FULL, 0, 0);
+	return false;
+}
+
+static void commit_frame(struct ltt_reserve *x, const struct tp *t)
+{
+	ltt_commit(x);
 	struct tp_count *k = my_counts();
 	k->created++;
-	k->usage[t - tps.tps] += x.len;
+	k->usage[t - tps.tps] += x->len;
+}
+
+static void log_frame(struct tp_cpu *c, struct tp *t, u64 pc)
+{
+	struct ltt_reserve x;
+	put_frame_hdr(c->frame, t, pc, c->len);
+	if (!reserve_frame(&x, TP_FRAME_HDR + c->len))
+		return;
+	memcpy(x.data, c->frame, x.len);
+	commit_frame(&x, t);
 }
 
 /*
@@ -467,20 +486,11 @@ static void put_pad(u8 *p, u32 n)
 static void log_direct(struct tp *t, struct arch_regs *r, u64 pc)
 {
 	u32 len = t->direct_len;
-	struct ltt_reserve x = { .id = (u32)tps.event_id, .len = len };
-	int e = ltt_reserve(&x);
-	if (e) {
-		my_counts()->lost++;
-		if (e == -2 && !tps.circular)
-			tp_stop_run(TP_FULL, 0, 0);
+	struct ltt_reserve x;
+	if (!reserve_frame(&x, len))
 		return;
-	}
 	u8 *h = x.data, *p = h + TP_FRAME_HDR, *end = h + len;
-	u16 num = (u16)t->num, run = tps.run, blen = (u16)(len - TP_FRAME_HDR);
-	memcpy(h, &num, 2);
-	memcpy(h + 2, &run, 2);
-	memcpy(h + 4, &pc, 8);
-	memcpy(h + 12, &blen, 2);
+	put_frame_hdr(h, t, pc, len - TP_FRAME_HDR);
 	/* The definition cannot change under us (the debugger refuses to while
 	 * a hit is in flight), but the record is bounded anyway. */
 	for (u8 i = 0; i < t->nact && i < TP_MAX_ACTS; i++) {
@@ -514,10 +524,7 @@ static void log_direct(struct tp *t, struct arch_regs *r, u64 pc)
 	}
 	if (p < end)
 		put_pad(p, (u32)(end - p));
-	ltt_commit(&x);
-	struct tp_count *k = my_counts();
-	k->created++;
-	k->usage[t - tps.tps] += x.len;
+	commit_frame(&x, t);
 }
 
 void tp_hit(const struct hook_args *args, void *data)
