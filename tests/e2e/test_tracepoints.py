@@ -137,7 +137,7 @@ def test_mid_function_while_stepping_strings_builtins(target, tmp_path):
     out = script(t, tmp_path, [
         "trace *0x%x" % mid,
         "actions",
-        "collect $rip, $cpu_id, $timestamp",
+        "collect $rip, $cpu_id, $timestamp, $current_task",
         "collect/s demo_label",
         "while-stepping 3",
         "collect $regs, $cpu_id",
@@ -160,6 +160,7 @@ def test_mid_function_while_stepping_strings_builtins(target, tmp_path):
     assert re.search(r"^\$rip = \(void \(\*\)\(\)\) 0x%x <demo_fib\+16>" % mid, out, re.M), out
     assert re.search(r"^\$cpu_id = [0-3]$", out, re.M), out
     assert re.search(r"^\$timestamp = \d+$", out, re.M), out
+    assert re.search(r"^\$current_task = -?[1-9]\d*$", out, re.M), out   # a name
     assert re.search(r'^demo_label = 0x[0-9a-f]+ "fib worker"$', out, re.M), out
     # Each hit is followed, on its own CPU, by three step frames: the call
     # after the lea, demo_fib's entry, its first push (other CPUs' frames
