@@ -59,6 +59,8 @@ void smp_call_others(void (*fn)(void *), void *arg);
 void smp_ipi_call_handler(void);
 
 void demo_start(void);
+/* bench_mem.c: fill bench_random (boot, once). */
+void bench_mem_init(void);
 void user_start(void);
 
 #endif

@@ -71,6 +71,7 @@ void kmain(u32 start_info)
 	kstub_port_init();              /* kstub=ttyS0: the gdb stub */
 	ltt_port_init();                /* LTT trace buffer; ltt: trace from boot */
 	demo_start();                   /* demo_fib, demo_counter, demo_watch */
+	bench_mem_init();               /* bench_random, bench_zeros */
 	hooks_selftest_start();         /* hooks.selftest, hooks.stress=N */
 	tp_bench_start();               /* tp.bench: bench/bench_tp.py */
 	user_start();                   /* the ring-3 task */

@@ -11,6 +11,7 @@
 #include "../lib/string.h"
 #include "../lib/fmt.h"
 #include "rsp_parse.h"
+#include "rsp_stats.h"
 
 struct kstub_state ks;
 
@@ -36,6 +37,7 @@ static void flush_held(bool send);
 void kstub_init(const struct rsp_transport *t, bool console_on_link)
 {
 	rsp_conn_init(&ks.conn, t);
+	ks.conn.clock = rsp_stats_now;
 	ks.console_on_link = console_on_link;
 	ks.stop_cpu = 0;
 	ks.g_cpu = 0;
@@ -101,7 +103,7 @@ static int park(unsigned cpu, struct arch_regs *r, u32 gen)
 	__atomic_fetch_add(&c->parks, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
 	int go;
-	for (u32 spins = 0;; spins++) {
+	for (;;) {
 		go = __atomic_load_n(&c->go, __ATOMIC_ACQUIRE);
 		if (go != GO_STAY)
 			break;
@@ -109,13 +111,12 @@ static int park(unsigned cpu, struct arch_regs *r, u32 gen)
 			go = GO_CONTINUE;
 			break;
 		}
-		/* Spin briefly (a step or continue often follows at once),
-		 * then sleep: a halted CPU leaves the bus (or the emulator's
-		 * host CPU) to the master.  The master kicks us awake. */
-		if (spins < 2000)
-			relax();
-		else
-			arch_park_wait();
+		/* Sleep at once: the master kicks us awake, which costs a
+		 * few microseconds on hardware.  A spinning CPU would take
+		 * the bus, or under an emulator the host CPU time the master
+		 * needs: with more vCPUs than host cores, spinning slaves
+		 * made every stop several times slower. */
+		arch_park_wait();
 	}
 	c->go = GO_STAY;
 	arch_hw_bp_load(ks.hw);
@@ -167,9 +168,12 @@ bool kstub_step_other(int cpu)
 	return true;
 }
 
-static void release_all(int me)
+static void release_all(int me, u64 *t)
 {
+	u64 t0 = rsp_stats_now();
 	bp_insert_all();
+	u64 t1 = rsp_stats_now();
+	t[STOP_INSERT] = t1 - t0;
 	__atomic_store_n(&accepting, false, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&release_gen, 1, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < port_cpu_count(); i++)
@@ -185,6 +189,7 @@ static void release_all(int me)
 		       port_time_us() < deadline)
 			relax();
 	}
+	t[STOP_RELEASE] = rsp_stats_now() - t1;
 }
 
 /* Become master, or park under the current one.  Returns true when this
@@ -250,6 +255,8 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		relax();
 	c->state = CPU_PARKED;
 	arch_save_cpu_state(me);
+	u64 t[STOP_PHASES] = { 0 };
+	u64 t0 = rsp_stats_now();
 	if (!others_held) {
 		__atomic_store_n(&accepting, true, __ATOMIC_RELEASE);
 		for (unsigned i = 0; i < port_cpu_count(); i++)
@@ -258,7 +265,13 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		port_roundup_others();
 		wait_parked((int)me);
 	}
+	u64 t1 = rsp_stats_now();
 	bp_remove_all();
+	u64 t2 = rsp_stats_now();
+	t[STOP_ROUNDUP] = t1 - t0;
+	t[STOP_REMOVE] = t2 - t1;
+	ks.stop_gdb_wait = 0;
+	ks.stop_packets = 0;
 	/* gdb assumes a stop selects the stopped thread for 'g'. */
 	ks.stop_cpu = (int)me;
 	ks.g_cpu = (int)me;
@@ -276,6 +289,8 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 			ks.cpu[ks.step_cpu].stop.sig = 5;
 			continue;
 		}
+		t[STOP_SESSION] = rsp_stats_now() - t2;
+		t[STOP_GDB] = ks.stop_gdb_wait;
 		arch_hw_bp_load(ks.hw);
 		arch_resume_fixup(r, c->stop.kind);
 		if (end == END_STEP) {
@@ -294,8 +309,9 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 				for (unsigned i = 0; i < port_cpu_count(); i++)
 					if (i != me)
 						ks.cpu[i].stop.kind = KSTUB_STOP_NONE;
-			release_all((int)me);
+			release_all((int)me, t);
 		}
+		rsp_stats_stop(t, ks.stop_packets);
 		/* gdb now waits for a stop: 'O' packets are allowed (after a
 		 * detach nobody reads them: they are dropped). */
 		flush_held(end != END_DETACH && ks.console_on_link);

@@ -48,6 +48,13 @@ size_t arch_frame_size(void);
 bool arch_frame_tf(struct arch_regs *r);
 /* Where register regno sits in the 'g' layout: 0, or -1 if unknown. */
 int arch_gdb_reg_span(unsigned regno, size_t *off, size_t *size);
+/*
+ * Registers a stop reply carries ("T05...;NN:value;"), so that gdb needs
+ * no 'g' after a stop: the ones gdb reads to show where a CPU stopped
+ * and to unwind from there.  g numbers.
+ */
+extern const u8 arch_gdb_expedite[];
+extern const unsigned arch_gdb_nexpedite;
 /* Registers in the 'g' layout, and which one is the PC. */
 unsigned arch_gdb_nregs(void);
 extern const unsigned arch_gdb_pc_regno;
@@ -62,6 +69,11 @@ void arch_save_cpu_state(unsigned cpu);
 /* A parked CPU, IRQs off: sleep until an interrupt or port_kick_cpu()
  * (may also return at once).  No kernel handler runs meanwhile. */
 void arch_park_wait(void);
+
+/* A cycle counter that only goes forward on this CPU, and its rate, for
+ * the link timings of `monitor stats`.  Any context. */
+u64 arch_cycles(void);
+u64 arch_cycles_hz(void);
 
 /* Single-step this frame on resume (or stop doing so). */
 void arch_set_step(struct arch_regs *r, bool on);

@@ -37,6 +37,8 @@ struct kstub_state {
 	int g_cpu;			/* Hg */
 	int step_cpu;			/* for END_STEP */
 	u32 console_lost;		/* console bytes dropped while stopped */
+	u64 stop_gdb_wait;		/* this stop: cycles waiting for gdb */
+	u32 stop_packets;		/* this stop: packets served */
 	struct arch_hw_bp hw[ARCH_HW_SLOTS];
 	struct kstub_cpu cpu[KSTUB_MAX_CPUS];
 	char pkt[RSP_PACKET_MAX + 1];

@@ -11,6 +11,7 @@
 #include "rsp_parse.h"
 #include "bp.h"
 #include "tp.h"
+#include "rsp_stats.h"
 #include "../hooks/patch.h"
 #include "../lib/string.h"
 #include "../lib/fmt.h"
@@ -22,7 +23,7 @@
 #define E_SRCH "E03"
 
 static char xfer[8192];
-static u8 membuf[RSP_PACKET_MAX / 2];
+static u8 membuf[RSP_PACKET_MAX];
 
 static void reply(const char *s, size_t n)
 {
@@ -82,6 +83,21 @@ size_t rsp_stop_reply(char *out, size_t size)
 		break;
 	default:
 		break;
+	}
+	/* The registers gdb would fetch next, with a 'g' round trip. */
+	struct arch_regs *r = ks.cpu[ks.stop_cpu].regs;
+	for (unsigned i = 0; r && i < arch_gdb_nexpedite && n + 40 < size; i++) {
+		u8 val[16];
+		bool avail[16];
+		unsigned regno = arch_gdb_expedite[i];
+		size_t sz = arch_gdb_reg_read(r, (unsigned)ks.stop_cpu, regno, val, avail);
+		if (!sz || sz > sizeof(val) || !avail[0])
+			continue;
+		n += kfmt_snprintf(out + n, size - n, "%02x:", regno);
+		rsp_hex_encode(val, sz, out + n);
+		n += 2 * sz;
+		out[n++] = ';';
+		out[n] = 0;
 	}
 	return n < size ? n : size - 1;
 }
@@ -281,15 +297,27 @@ static void handle_P(const char *pkt, size_t n)
 		reply_str("OK");
 }
 
+/*
+ * m (hex) and x (binary: "b" + escaped bytes, the form gdb 16 reads).
+ * gdb 13 sends only m; gdb-scripts read bulk data (the trace) with x,
+ * half the bytes of hex on a serial line.  An x reply holds what fits in
+ * one packet after escaping, which may be less than asked.
+ */
 static void handle_m(const char *pkt, size_t n)
 {
 	struct rsp_mem m;
+	bool binary = pkt[0] == 'x';
 	if (rsp_parse_m(pkt, n, &m)) {
 		reply_str(E_MALFORMED);
 		return;
 	}
-	if (m.len > sizeof(membuf))
-		m.len = sizeof(membuf);
+	size_t cap = binary ? RSP_PACKET_MAX - 1 : RSP_PACKET_MAX / 2;
+	if (m.len > cap)
+		m.len = cap;
+	if (!m.len && binary) {
+		reply_str("b");
+		return;
+	}
 	if (m.addr + m.len < m.addr) {
 		reply_str(E_FAULT);
 		return;
@@ -303,6 +331,13 @@ static void handle_m(const char *pkt, size_t n)
 	}
 	if (!got && m.len) {
 		reply_str(E_FAULT);
+		return;
+	}
+	if (binary) {
+		ks.out[0] = 'b';
+		size_t o = 1 + put_escaped(ks.out + 1, RSP_PACKET_MAX - 1,
+					   (const char *)membuf, got);
+		reply(ks.out, o);
 		return;
 	}
 	rsp_hex_encode(membuf, got, ks.out);
@@ -482,7 +517,7 @@ static void handle_qrcmd(const char *pkt, size_t n)
 		rsp_console("kstub monitor commands:\n"
 			    "  help     this text\n"
 			    "  cpus     CPUs and what runs on them\n"
-			    "  stats    link statistics\n"
+			    "  stats    link statistics and where its time goes (stats reset)\n"
 			    "  reboot   reset the machine\n");
 		for (int i = 0; i < MONITOR_MAX && monitor_cmds[i]; i++) {
 			kfmt_snprintf(line, sizeof(line), "  %-8s %s\n",
@@ -499,6 +534,9 @@ static void handle_qrcmd(const char *pkt, size_t n)
 				      cpu_parked((int)i) ? "" : " (not stopped)");
 			rsp_console(line);
 		}
+	} else if (!strcmp(cmd, "stats reset")) {
+		rsp_stats_reset();
+		rsp_console("link timings cleared\n");
 	} else if (!strcmp(cmd, "stats")) {
 		struct patch_stats ps;
 		patch_get_stats(&ps);
@@ -508,6 +546,7 @@ static void handle_qrcmd(const char *pkt, size_t n)
 			      ks.conn.bad_checksums, ks.conn.retransmits,
 			      ks.conn.dropped, ks.console_lost, ps.batches);
 		rsp_console(line);
+		rsp_stats_print(rsp_console);
 	} else if ((ext = find_monitor(cmd, &args))) {
 		ext->fn(args, rsp_console);
 	} else if (!strcmp(cmd, "reboot")) {
@@ -690,11 +729,126 @@ static void dispatch(char *pkt, size_t n)
 	reply("", 0);
 }
 
+/* Serve one packet: -1 to go on, or how the session ends. */
+static int serve(char *pkt, size_t n, bool was_attached)
+{
+	switch (pkt[0]) {
+	case '?':
+		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
+		break;
+	case 'g':
+		if (n == 1)
+			handle_g();
+		else
+			reply_str(E_MALFORMED);
+		break;
+	case 'G':
+		handle_G(pkt, n);
+		break;
+	case 'p':
+		handle_p(pkt, n);
+		break;
+	case 'P':
+		handle_P(pkt, n);
+		break;
+	case 'm':
+	case 'x':
+		handle_m(pkt, n);
+		break;
+	case 'M':
+		handle_M(pkt, n, false);
+		break;
+	case 'X':
+		handle_M(pkt, n, true);
+		break;
+	case 'Z':
+	case 'z':
+		handle_Z(pkt, n);
+		break;
+	case 'H': {
+		char op;
+		s64 tid;
+		int cpu;
+		if (rsp_parse_H(pkt, n, &op, &tid)) {
+			reply_str(E_MALFORMED);
+		} else if ((cpu = tid_to_cpu(tid)) < 0) {
+			reply_str(E_SRCH);
+		} else {
+			if (op == 'g')
+				ks.g_cpu = cpu;
+			else
+				ks.step_cpu = cpu;
+			reply_str("OK");
+		}
+		break;
+	}
+	case 'T': {
+		s64 tid;
+		if (rsp_parse_T(pkt, n, &tid))
+			reply_str(E_MALFORMED);
+		else
+			reply_str(tid_to_cpu(tid) >= 0 ? "OK" : E_SRCH);
+		break;
+	}
+	case 'c':
+	case 'C':
+	case 's':
+	case 'S': {
+		struct rsp_resume r;
+		if (rsp_parse_resume(pkt, n, &r)) {
+			reply_str(E_MALFORMED);
+			break;
+		}
+		bool step = r.act == 's' || r.act == 'S';
+		int cpu = step ? ks.step_cpu : ks.stop_cpu;
+		if (!cpu_parked(cpu))
+			cpu = ks.stop_cpu;
+		if (r.has_addr)
+			arch_regs_set_pc(ks.cpu[cpu].regs, r.addr);
+		ks.step_cpu = cpu;
+		return step ? END_STEP : END_CONTINUE;
+	}
+	case 'D':
+		/*
+		 * A D that opens a session is one gdb resent after
+		 * detaching (our ack was later than remotetimeout):
+		 * that gdb has its OK or has gone, and waiting for
+		 * an ack would hold the kernel for every resend.
+		 */
+		if (was_attached)
+			rsp_send_last(&ks.conn, "OK", 2);
+		else
+			rsp_send_noack(&ks.conn, "OK", 2);
+		ks.attached = false;
+		tp_detach();
+		bp_clear_all();
+		memset(ks.hw, 0, sizeof(ks.hw));
+		ks.conn.no_ack = false;
+		return END_DETACH;
+	case 'k':
+		port_reboot();
+	case 'v':
+		if (rsp_is(pkt, n, "vCont", ";")) {
+			enum session_end e = resume_vcont(pkt, n);
+			if ((int)e >= 0)
+				return e;
+			break;
+		}
+		dispatch(pkt, n);
+		break;
+	default:
+		dispatch(pkt, n);
+		break;
+	}
+	return -1;
+}
+
 enum session_end rsp_session(bool report_stop)
 {
 	tp_session_begin();
 	if (report_stop && ks.attached)
 		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
+	u64 last = ks.conn.clock ? ks.conn.clock() : 0;
 
 	for (;;) {
 		size_t n;
@@ -711,113 +865,32 @@ enum session_end rsp_session(bool report_stop)
 		 * trace frame selected. */
 		if (!was_attached)
 			tp_frame_select(-1, 0);
-		char *pkt = ks.pkt;
-		switch (pkt[0]) {
-		case '?':
-			reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
-			break;
-		case 'g':
-			if (n == 1)
-				handle_g();
-			else
-				reply_str(E_MALFORMED);
-			break;
-		case 'G':
-			handle_G(pkt, n);
-			break;
-		case 'p':
-			handle_p(pkt, n);
-			break;
-		case 'P':
-			handle_P(pkt, n);
-			break;
-		case 'm':
-			handle_m(pkt, n);
-			break;
-		case 'M':
-			handle_M(pkt, n, false);
-			break;
-		case 'X':
-			handle_M(pkt, n, true);
-			break;
-		case 'Z':
-		case 'z':
-			handle_Z(pkt, n);
-			break;
-		case 'H': {
-			char op;
-			s64 tid;
-			int cpu;
-			if (rsp_parse_H(pkt, n, &op, &tid)) {
-				reply_str(E_MALFORMED);
-			} else if ((cpu = tid_to_cpu(tid)) < 0) {
-				reply_str(E_SRCH);
-			} else {
-				if (op == 'g')
-					ks.g_cpu = cpu;
-				else
-					ks.step_cpu = cpu;
-				reply_str("OK");
-			}
-			break;
+		char kind[16];
+		size_t kn = MIN(n, sizeof(kind) - 1);
+		memcpy(kind, ks.pkt, kn);
+		ks.conn.t_frame = ks.conn.t_send = ks.conn.t_ack = 0;
+		ks.conn.bytes_out = 0;
+		u64 t0 = ks.conn.clock ? ks.conn.clock() : 0;
+		int end = serve(ks.pkt, n, was_attached);
+		if (ks.conn.clock) {
+			u64 t1 = ks.conn.clock();
+			struct rsp_pkt_times t = {
+				.wait = ks.conn.t_start - last,
+				.recv = t0 - ks.conn.t_start,
+				.frame = ks.conn.t_frame,
+				.send = ks.conn.t_send,
+				.ack = ks.conn.t_ack,
+				.in = ks.conn.bytes_in,
+				.out = ks.conn.bytes_out,
+			};
+			u64 sends = t.frame + t.send + t.ack;
+			t.handle = t1 - t0 > sends ? t1 - t0 - sends : 0;
+			rsp_stats_packet(kind, kn, &t);
+			ks.stop_gdb_wait += t.wait;
+			ks.stop_packets++;
+			last = t1;
 		}
-		case 'T': {
-			s64 tid;
-			if (rsp_parse_T(pkt, n, &tid))
-				reply_str(E_MALFORMED);
-			else
-				reply_str(tid_to_cpu(tid) >= 0 ? "OK" : E_SRCH);
-			break;
-		}
-		case 'c':
-		case 'C':
-		case 's':
-		case 'S': {
-			struct rsp_resume r;
-			if (rsp_parse_resume(pkt, n, &r)) {
-				reply_str(E_MALFORMED);
-				break;
-			}
-			bool step = r.act == 's' || r.act == 'S';
-			int cpu = step ? ks.step_cpu : ks.stop_cpu;
-			if (!cpu_parked(cpu))
-				cpu = ks.stop_cpu;
-			if (r.has_addr)
-				arch_regs_set_pc(ks.cpu[cpu].regs, r.addr);
-			ks.step_cpu = cpu;
-			return step ? END_STEP : END_CONTINUE;
-		}
-		case 'D':
-			/*
-			 * A D that opens a session is one gdb resent after
-			 * detaching (our ack was later than remotetimeout):
-			 * that gdb has its OK or has gone, and waiting for
-			 * an ack would hold the kernel for every resend.
-			 */
-			if (was_attached)
-				rsp_send_last(&ks.conn, "OK", 2);
-			else
-				rsp_send_noack(&ks.conn, "OK", 2);
-			ks.attached = false;
-			tp_detach();
-			bp_clear_all();
-			memset(ks.hw, 0, sizeof(ks.hw));
-			ks.conn.no_ack = false;
-			return END_DETACH;
-		case 'k':
-			port_reboot();
-		case 'v':
-			if (rsp_is(pkt, n, "vCont", ";")) {
-				enum session_end e = resume_vcont(pkt, n);
-				if ((int)e >= 0)
-					return e;
-				break;
-			}
-			dispatch(pkt, n);
-			break;
-		default:
-			dispatch(pkt, n);
-			break;
-		}
+		if (end >= 0)
+			return (enum session_end)end;
 	}
 }

@@ -12,6 +12,14 @@ void rsp_conn_init(struct rsp_conn *c, const struct rsp_transport *t)
 	c->no_ack = false;
 	c->pushback = -1;
 	c->bad_checksums = c->retransmits = c->dropped = 0;
+	c->clock = 0;
+	c->t_start = c->t_frame = c->t_send = c->t_ack = 0;
+	c->bytes_in = c->bytes_out = 0;
+}
+
+static u64 now(struct rsp_conn *c)
+{
+	return c->clock ? c->clock() : 0;
 }
 
 static int getb(struct rsp_conn *c, u32 ms)
@@ -43,6 +51,7 @@ int rsp_recv(struct rsp_conn *c, char *buf, size_t *len, u32 wait_ms)
 			continue;
 		}
 	restart:;
+		c->t_start = now(c);
 		size_t n = 0;
 		u8 sum = 0;
 		bool overflow = false;
@@ -80,46 +89,94 @@ int rsp_recv(struct rsp_conn *c, char *buf, size_t *len, u32 wait_ms)
 			put(c, (const u8 *)"+", 1);
 		buf[n] = 0;
 		*len = n;
+		c->bytes_in = (u32)n + 4;
 		return overflow ? RSP_TOO_LONG : RSP_OK;
 	}
+}
+
+/*
+ * Run-length encoding: "X*c" stands for X and then c - 29 more X.  c must
+ * be printable (a run of at least 4) and neither '#' nor '$' (runs of 7
+ * and 8), and at most '~' (a run of 98).
+ */
+#define RLE_MIN 4
+#define RLE_MAX 98
+
+static size_t rle_run(size_t run)
+{
+	if (run > RLE_MAX)
+		run = RLE_MAX;
+	if (run == 7 || run == 8)
+		run = 6;		/* the rest goes out as it is */
+	return run;
 }
 
 size_t rsp_frame(const char *body, size_t n, u8 *out)
 {
 	static const char d[] = "0123456789abcdef";
 	u8 sum = 0;
+	size_t o = 1;
 	out[0] = '$';
-	for (size_t i = 0; i < n; i++) {
-		out[1 + i] = (u8)body[i];
-		sum += (u8)body[i];
+	for (size_t i = 0; i < n;) {
+		u8 ch = (u8)body[i];
+		size_t run = 1;
+		while (i + run < n && (u8)body[i + run] == ch && run < RLE_MAX)
+			run++;
+		if (run >= RLE_MIN) {
+			run = rle_run(run);
+			u8 cnt = (u8)(run + 28);
+			out[o++] = ch;
+			out[o++] = '*';
+			out[o++] = cnt;
+			sum = (u8)(sum + ch + '*' + cnt);
+		} else {
+			for (size_t k = 0; k < run; k++)
+				out[o++] = ch;
+			sum = (u8)(sum + ch * run);
+		}
+		i += run;
 	}
-	out[1 + n] = '#';
-	out[2 + n] = (u8)d[sum >> 4];
-	out[3 + n] = (u8)d[sum & 15];
-	return n + 4;
+	out[o++] = '#';
+	out[o++] = (u8)d[sum >> 4];
+	out[o++] = (u8)d[sum & 15];
+	return o;
 }
 
 static void transmit(struct rsp_conn *c, size_t len)
 {
+	u64 t0 = now(c);
 	if (c->t->send_packet)
 		c->t->send_packet(c->tx, len);
 	else
 		put(c, c->tx, len);
+	c->t_send += now(c) - t0;
+	c->bytes_out += (u32)len;
+}
+
+static size_t frame(struct rsp_conn *c, const char *body, size_t n)
+{
+	u64 t0 = now(c);
+	if (n > RSP_PACKET_MAX)
+		n = RSP_PACKET_MAX;
+	size_t len = rsp_frame(body, n, c->tx);
+	c->t_frame += now(c) - t0;
+	return len;
 }
 
 static void send_tries(struct rsp_conn *c, const char *body, size_t n, int resends)
 {
-	if (n > RSP_PACKET_MAX)
-		n = RSP_PACKET_MAX;
-	size_t len = rsp_frame(body, n, c->tx);
+	size_t len = frame(c, body, n);
 	for (int tries = 0; tries <= resends; tries++) {
 		if (tries)
 			c->retransmits++;
 		transmit(c, len);
 		if (c->no_ack)
 			return;
+		u64 t0 = now(c);
 		for (;;) {
 			int ch = getb(c, ACK_WAIT_MS);
+			if (ch == '+' || ch == '$')
+				c->t_ack += now(c) - t0;
 			if (ch == '+')
 				return;
 			if (ch == '$') {
@@ -131,8 +188,10 @@ static void send_tries(struct rsp_conn *c, const char *body, size_t n, int resen
 				 * already, so it needs no answer. */
 				continue;
 			}
-			if (ch < 0 || ch == '-')
+			if (ch < 0 || ch == '-') {
+				c->t_ack += now(c) - t0;
 				break; /* resend */
+			}
 			c->dropped++;
 		}
 	}
@@ -154,7 +213,5 @@ void rsp_send_last(struct rsp_conn *c, const char *body, size_t n)
 
 void rsp_send_noack(struct rsp_conn *c, const char *body, size_t n)
 {
-	if (n > RSP_PACKET_MAX)
-		n = RSP_PACKET_MAX;
-	transmit(c, rsp_frame(body, n, c->tx));
+	transmit(c, frame(c, body, n));
 }

@@ -43,6 +43,13 @@ struct rsp_conn {
 	u32 bad_checksums;
 	u32 retransmits;
 	u32 dropped;		/* bytes of garbage outside packets */
+	/* Timing for `monitor stats` (rsp_stats.h): a clock, or NULL for
+	 * none.  rsp_recv sets t_start and bytes_in; the sends add up
+	 * t_frame, t_send, t_ack and bytes_out until the caller takes and
+	 * clears them. */
+	u64 (*clock)(void);
+	u64 t_start, t_frame, t_send, t_ack;
+	u32 bytes_in, bytes_out;
 	u8 tx[RSP_PACKET_MAX + 4];
 };
 
@@ -66,8 +73,10 @@ void rsp_send_last(struct rsp_conn *c, const char *body, size_t n);
 /* Send a notification-style packet without waiting for an ack (console
  * 'O' output while the target runs). */
 void rsp_send_noack(struct rsp_conn *c, const char *body, size_t n);
-/* Frame body into out as "$body#cs"; returns the length.  out must hold
- * n + 4 bytes. */
+/* Frame body into out as "$body#cs", run-length encoded; returns the
+ * length.  out must hold n + 4 bytes (encoding never grows a body).
+ * gdb decodes '*' in every packet it receives, binary ones included
+ * (their own '*' bytes are escaped). */
 size_t rsp_frame(const char *body, size_t n, u8 *out);
 
 #endif

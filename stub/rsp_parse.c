@@ -74,7 +74,8 @@ static int addr_len(const char **p, const char *end, struct rsp_mem *m)
 int rsp_parse_m(const char *pkt, size_t n, struct rsp_mem *m)
 {
 	const char *p = pkt + 1, *end = pkt + n;
-	if (n < 1 || pkt[0] != 'm' || addr_len(&p, end, m) || p != end)
+	if (n < 1 || (pkt[0] != 'm' && pkt[0] != 'x') || addr_len(&p, end, m) ||
+	    p != end)
 		return -1;
 	m->data = 0;
 	m->data_len = 0;

@@ -24,7 +24,8 @@ void rsp_hex_encode(const u8 *in, size_t n, char *out);
  * returns the decoded length or -1 on a dangling escape. */
 long rsp_unescape(u8 *buf, size_t n);
 
-/* m addr,len  |  M addr,len:hex  |  X addr,len:bin */
+/* m addr,len  |  x addr,len  |  M addr,len:hex  |  X addr,len:bin
+ * (rsp_parse_m takes both m and x) */
 struct rsp_mem {
 	u64 addr;
 	u64 len;

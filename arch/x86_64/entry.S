@@ -250,15 +250,31 @@ arch_save_regs:
 	ret
 
 /* Interrupt and NMI handlers of the park IDT (desc.c): acknowledge and
- * return, so a parked CPU only wakes from hlt. */
+ * return, so a parked CPU only wakes from hlt.
+ *
+ * park_irq returns without iretq.  A CPU parked from the roundup NMI is
+ * still inside its NMI handler; an iretq here would unblock NMIs, and the
+ * next session's roundup NMI could then nest on the NMI stack and
+ * overwrite the frame of the one being left.  The interrupted code is
+ * arch_park_wait (CPL 0, same stack), whose next instruction is cli: it
+ * is resumed with a plain ret on its own stack, IF left clear.
+ * Frame: 0 RIP, 8 CS, 16 RFLAGS, 24 RSP, 32 SS. */
 	.p2align 4
 	.global park_irq
 park_irq:
 	push	%rax
+	push	%rdx
 	mov	$0xfee000b0, %eax	/* LAPIC EOI register */
 	movl	$0, (%rax)
+	mov	16(%rsp), %rax		/* RIP */
+	mov	40(%rsp), %rdx		/* the interrupted RSP */
+	sub	$8, %rdx
+	mov	%rax, (%rdx)		/* RIP where ret finds it: SS slot or padding */
+	mov	%rdx, 40(%rsp)
+	pop	%rdx
 	pop	%rax
-	iretq
+	mov	24(%rsp), %rsp
+	ret
 	.p2align 4
 	.global park_nmi
 park_nmi:

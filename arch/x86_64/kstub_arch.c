@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "trap.h"
 #include "paging.h"
+#include "lapic.h"
 
 const u8 arch_bp_insn[ARCH_BP_LEN] = { 0xcc };
 
@@ -273,6 +274,9 @@ unsigned arch_gdb_nregs(void)
 
 const unsigned arch_gdb_pc_regno = R_RIP;
 
+const u8 arch_gdb_expedite[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, R_RIP, R_EFLAGS };
+const unsigned arch_gdb_nexpedite = sizeof(arch_gdb_expedite);
+
 int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
 		       size_t len)
 {
@@ -396,4 +400,14 @@ size_t arch_text_write(u64 addr, const u8 *bytes, size_t n)
 	if (!alias || !arch_text_alias((const void *)(addr + n - 1)))
 		return n;
 	return arch_copy_safe(alias, bytes, n);
+}
+
+u64 arch_cycles(void)
+{
+	return rdtsc();
+}
+
+u64 arch_cycles_hz(void)
+{
+	return arch_tsc_hz();
 }
