@@ -26,8 +26,10 @@ void arch_gdb_regs_write(struct arch_regs *r, const u8 *buf);
 /* One register for p/P: returns its size, 0 if the number is unknown. */
 size_t arch_gdb_reg_read(struct arch_regs *r, unsigned cpu, unsigned regno,
 			 u8 *out, bool *avail);
-int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
-		       size_t len);
+/* Writes to registers that cannot change succeed when the value is the
+ * one the CPU holds (gdb writes every register back after a call). */
+int arch_gdb_reg_write(struct arch_regs *r, unsigned cpu, unsigned regno,
+		       const u8 *val, size_t len);
 u64 arch_regs_pc(struct arch_regs *r);
 void arch_regs_set_pc(struct arch_regs *r, u64 pc);
 

@@ -291,7 +291,8 @@ static void handle_P(const char *pkt, size_t n)
 		reply_str(E_SRCH);
 		return;
 	}
-	if (arch_gdb_reg_write(ks.cpu[ks.g_cpu].regs, (unsigned)regno, val, hexlen / 2))
+	if (arch_gdb_reg_write(ks.cpu[ks.g_cpu].regs, (unsigned)ks.g_cpu,
+			       (unsigned)regno, val, hexlen / 2))
 		reply_str(E_INVAL);
 	else
 		reply_str("OK");

@@ -277,8 +277,8 @@ const unsigned arch_gdb_pc_regno = R_RIP;
 const u8 arch_gdb_expedite[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, R_RIP, R_EFLAGS };
 const unsigned arch_gdb_nexpedite = sizeof(arch_gdb_expedite);
 
-int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
-		       size_t len)
+int arch_gdb_reg_write(struct arch_regs *r, unsigned cpu, unsigned regno,
+		       const u8 *val, size_t len)
 {
 	size_t sz = reg_size(regno);
 	if (!sz || len != sz)
@@ -307,7 +307,7 @@ int arch_gdb_reg_write(struct arch_regs *r, unsigned regno, const u8 *val,
 	 * register) is accepted. */
 	u8 cur[16];
 	bool avail[16];
-	arch_gdb_reg_read(r, 0, regno, cur, avail);
+	arch_gdb_reg_read(r, cpu, regno, cur, avail);
 	if (!avail[0])
 		return 0;
 	return memcmp(cur, val, sz) ? -1 : 0;
@@ -319,7 +319,7 @@ void arch_gdb_regs_write(struct arch_regs *r, const u8 *buf)
 	for (unsigned i = 0; i < NREGS; i++) {
 		size_t sz = reg_size(i);
 		if (i < 16 || i == R_RIP || i == R_EFLAGS)
-			arch_gdb_reg_write(r, i, buf + off, sz);
+			arch_gdb_reg_write(r, 0, i, buf + off, sz);
 		off += sz;
 	}
 }
