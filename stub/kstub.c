@@ -192,6 +192,31 @@ static void release_all(int me, u64 *t)
 	t[STOP_RELEASE] = rsp_stats_now() - t1;
 }
 
+/*
+ * The master sends its stop reply while the NMIs it sent are still
+ * reaching the other CPUs (gdb reads the reply meanwhile), and finishes
+ * the stop before it serves gdb's first packet: every CPU parked, the
+ * breakpoints out of the text.
+ */
+static bool roundup_pending, stop_cleanup_pending;
+static u64 stop_t[STOP_PHASES], stop_t0, stop_t2;
+
+void kstub_stop_finish(void)
+{
+	if (!stop_cleanup_pending)
+		return;
+	stop_cleanup_pending = false;
+	if (roundup_pending) {
+		roundup_pending = false;
+		wait_parked((int)port_cpu_id());
+	}
+	u64 t1 = rsp_stats_now();
+	bp_remove_all();
+	stop_t2 = rsp_stats_now();
+	stop_t[STOP_ROUNDUP] = t1 - stop_t0;
+	stop_t[STOP_REMOVE] = stop_t2 - t1;
+}
+
 /* Become master, or park under the current one.  Returns true when this
  * CPU is master; false when it parked and was released (*go says how). */
 static bool join_session(unsigned me, struct arch_regs *r, int *go)
@@ -255,21 +280,18 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		relax();
 	c->state = CPU_PARKED;
 	arch_save_cpu_state(me);
-	u64 t[STOP_PHASES] = { 0 };
-	u64 t0 = rsp_stats_now();
+	u64 *t = stop_t;
+	memset(stop_t, 0, sizeof(stop_t));
+	stop_t0 = rsp_stats_now();
 	if (!others_held) {
 		__atomic_store_n(&accepting, true, __ATOMIC_RELEASE);
 		for (unsigned i = 0; i < port_cpu_count(); i++)
 			if (i != me)
 				__atomic_store_n(&ks.cpu[i].nmi_sent, true, __ATOMIC_RELEASE);
 		port_roundup_others();
-		wait_parked((int)me);
+		roundup_pending = true;
 	}
-	u64 t1 = rsp_stats_now();
-	bp_remove_all();
-	u64 t2 = rsp_stats_now();
-	t[STOP_ROUNDUP] = t1 - t0;
-	t[STOP_REMOVE] = t2 - t1;
+	stop_cleanup_pending = true;
 	ks.stop_gdb_wait = 0;
 	ks.stop_packets = 0;
 	/* gdb assumes a stop selects the stopped thread for 'g'. */
@@ -289,7 +311,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 			ks.cpu[ks.step_cpu].stop.sig = 5;
 			continue;
 		}
-		t[STOP_SESSION] = rsp_stats_now() - t2;
+		t[STOP_SESSION] = rsp_stats_now() - stop_t2;
 		t[STOP_GDB] = ks.stop_gdb_wait;
 		arch_hw_bp_load(ks.hw);
 		arch_resume_fixup(r, c->stop.kind);

@@ -57,6 +57,10 @@ int arch_gdb_reg_span(unsigned regno, size_t *off, size_t *size);
  */
 extern const u8 arch_gdb_expedite[];
 extern const unsigned arch_gdb_nexpedite;
+/* How many of them a single-step stop carries (gdb stepping over a
+ * breakpoint or through a line reads few; on a serial line every byte
+ * counts). */
+extern const unsigned arch_gdb_nexpedite_step;
 /* Registers in the 'g' layout, and which one is the PC. */
 unsigned arch_gdb_nregs(void);
 extern const unsigned arch_gdb_pc_regno;

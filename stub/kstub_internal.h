@@ -82,6 +82,9 @@ extern const char tp_features[];
 bool tp_xfer(const char *object, size_t olen, u64 off, u64 len);
 /* Agent-evaluated Z0 conditions and commands (bp.c). */
 
+/* kstub.c: after the stop reply went out, wait until every CPU parked
+ * and take the breakpoints out (once per stop; rsp_session calls it). */
+void kstub_stop_finish(void);
 /* kstub.c: step another parked CPU and wait for it to come back. */
 bool kstub_step_other(int cpu);
 

@@ -86,7 +86,9 @@ size_t rsp_stop_reply(char *out, size_t size)
 	}
 	/* The registers gdb would fetch next, with a 'g' round trip. */
 	struct arch_regs *r = ks.cpu[ks.stop_cpu].regs;
-	for (unsigned i = 0; r && i < arch_gdb_nexpedite && n + 40 < size; i++) {
+	unsigned nregs = st->kind == KSTUB_STOP_STEP ? arch_gdb_nexpedite_step
+						     : arch_gdb_nexpedite;
+	for (unsigned i = 0; r && i < nregs && n + 40 < size; i++) {
 		u8 val[16];
 		bool avail[16];
 		unsigned regno = arch_gdb_expedite[i];
@@ -846,9 +848,10 @@ static int serve(char *pkt, size_t n, bool was_attached)
 
 enum session_end rsp_session(bool report_stop)
 {
-	tp_session_begin();
 	if (report_stop && ks.attached)
 		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
+	kstub_stop_finish();
+	tp_session_begin();
 	u64 last = ks.conn.clock ? ks.conn.clock() : 0;
 
 	for (;;) {

@@ -274,8 +274,14 @@ unsigned arch_gdb_nregs(void)
 
 const unsigned arch_gdb_pc_regno = R_RIP;
 
-const u8 arch_gdb_expedite[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, R_RIP, R_EFLAGS };
+/* After a breakpoint gdb shows the frame and unwinds from it: every
+ * general register (else it asks for 'g').  After a single step it only
+ * checks where the CPU went: pc, sp and frame pointer come first. */
+const u8 arch_gdb_expedite[] = {
+	R_RIP, 7, 6, 0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, R_EFLAGS,
+};
 const unsigned arch_gdb_nexpedite = sizeof(arch_gdb_expedite);
+const unsigned arch_gdb_nexpedite_step = 3;
 
 int arch_gdb_reg_write(struct arch_regs *r, unsigned cpu, unsigned regno,
 		       const u8 *val, size_t len)

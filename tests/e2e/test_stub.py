@@ -514,3 +514,38 @@ def test_inferior_call_after_a_faulting_read(target):
     t.user_progress()
     t.user_progress()
     assert "Oops" not in t.kernel.console and "page fault" not in t.kernel.console
+
+
+STALL_SCRIPT = r"""
+python
+import time
+gdb.execute("break demo_fib", to_string=True)
+gdb.execute("continue", to_string=True)
+worst = 0.0
+for _ in range(50):
+    t0 = time.monotonic()
+    gdb.execute("continue", to_string=True)
+    worst = max(worst, time.monotonic() - t0)
+gdb.execute("delete", to_string=True)
+print("STALL worst=%.3f" % worst)
+end
+"""
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("cpus", [2, 4])
+def test_stop_cycles_never_stall(target, tmp_path, cpus):
+    """50 breakpoint stop+continue cycles: none may take 2 s.  A healthy
+    cycle takes milliseconds even on a loaded TCG host; a stop that
+    waits for a timeout (a CPU that never parks, a kick that never
+    arrives) is a bug, whatever the average rate hides."""
+    t = target(cpus=cpus)
+    t.kernel.wait_for(ONLINE if cpus == CPUS else r"^CPUs online: %d$" % cpus, 30)
+    script = tmp_path / "stall.gdb"
+    script.write_text(STALL_SCRIPT)
+    out = t.gdb("source %s" % script, "detach", timeout=240)
+    m = re.search(r"^STALL worst=([\d.]+)$", out, re.M)
+    assert m, out
+    assert float(m.group(1)) < 2.0, out
+    assert "did not stop" not in t.kernel.tail(200)
+    t.user_progress()
