@@ -20,6 +20,7 @@ are emulator times: compare them only with the peer measured here.
 """
 import argparse
 import json
+import os
 import re
 import socket
 import statistics
@@ -67,11 +68,7 @@ def _bench():
         ex("source %(repo)s/gdb-scripts/kstub.py")
         for mode in ("binary", "hex"):
             ex("set kstub-binary-reads %%s" %% ("on" if mode == "binary" else "off"))
-            t0 = time.monotonic()
-            ex("ltt dump --raw %(dir)s/trace-%%s.raw" %% mode)
-            r["trace_%%s_s" %% mode] = time.monotonic() - t0
-        import os
-        r["trace_bytes"] = os.path.getsize("%(dir)s/trace-binary.raw")
+            r["trace_%%s" %% mode] = ex("ltt dump --raw %(dir)s/trace-%%s.raw" %% mode)
     print("BENCH " + json.dumps(r))
 _bench()
 end
@@ -108,7 +105,6 @@ def run_gdb(target, hits, pings, kstub, trace, timeout=900):
 
 # A full trace buffer: tracing from boot, small per-CPU buffers that the
 # demo workload fills within seconds.
-TRACE = 0
 TRACE_OPTS = "ltt ltt.size=262144"
 
 
@@ -117,7 +113,7 @@ def bench_serial(cpus, hits, pings):
                        name="bench-kstub")
     with k:
         k.wait_for(r"^user: pid=", 60)
-        return run_gdb(k.gdb_tty, hits, pings, 1, TRACE)
+        return run_gdb(k.gdb_tty, hits, pings, 1, 1)
 
 
 def bench_udp(cpus, hits, pings):
@@ -127,7 +123,7 @@ def bench_udp(cpus, hits, pings):
                        extra_args=harness.udp_netdev(port))
     with k:
         k.wait_for(r"^user: pid=", 60)
-        return run_gdb("udp:127.0.0.1:%d" % port, hits, pings, 1, TRACE)
+        return run_gdb("udp:127.0.0.1:%d" % port, hits, pings, 1, 1)
 
 
 def bench_qemu(cpus, hits, pings):
@@ -136,7 +132,7 @@ def bench_qemu(cpus, hits, pings):
                        extra_args=["-gdb", "tcp:127.0.0.1:%d" % port])
     with k:
         k.wait_for(r"^user: pid=", 60)
-        return run_gdb("127.0.0.1:%d" % port, hits, pings, 0, TRACE)
+        return run_gdb("127.0.0.1:%d" % port, hits, pings, 0, 1)
 
 
 def figures(r, hits, pings):
@@ -148,9 +144,13 @@ def figures(r, hits, pings):
         "slowest_ms": max(r["cycles"]) * 1e3,
         "rtt_us": r["ping_s"] / pings * 1e6,
     }
-    if "trace_binary_s" in r:
-        f["trace_bin"] = r["trace_bytes"] / mib / r["trace_binary_s"]
-        f["trace_hex"] = r["trace_bytes"] / mib / r["trace_hex_s"]
+    for mode, key in (("binary", "trace_bin"), ("hex", "trace_hex")):
+        m = re.search(r"^read ([\d.]+) (B|KiB|MiB) in ([\d.]+) s",
+                      r.get("trace_" + mode, ""), re.M)
+        if m:
+            scale = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20}[m.group(2)]
+            f[key] = float(m.group(1)) * scale / mib / max(float(m.group(3)), 1e-3)
+            f[key + "_kib"] = float(m.group(1)) * scale / 1024
     return f
 
 
@@ -175,6 +175,8 @@ def main():
     ap.add_argument("--only", choices=("serial", "udp", "qemu"), action="append",
                     help="measure only this target (repeatable)")
     a = ap.parse_args()
+    # ltt dump prints what it read and how fast (gdb-scripts/kstub_xfer.py).
+    os.environ["KSTUB_XFER_SUMMARY"] = "1"
     targets = [("serial", bench_serial), ("udp", bench_udp), ("qemu", bench_qemu)]
     if a.only:
         targets = [t for t in targets if t[0] in a.only]
@@ -214,7 +216,8 @@ def main():
                            if col(n, key) and col("qemu", key) else "-")
         print("%-36s %16s %16s %16s %8s %8s" % (label, *cells, ratio("serial"),
                                                 ratio("udp")))
-    print("(ratios: kstub / QEMU; for times lower is better)")
+    print("(ratios: kstub / QEMU; for times lower is better; trace dumps of "
+          "%.0f KiB)" % med(col("serial", "trace_bin_kib") or col("udp", "trace_bin_kib") or [0]))
 
     # The issue's targets, from the medians above.
     def m(name, key):
