@@ -303,6 +303,10 @@ static void remove_all(void)
 	tps.ro_n = 0;
 }
 
+/* Between QTinit and QTStart gdb downloads the definitions (see
+ * q_tstm). */
+static bool stm_downloading;
+
 static void q_init(char *pkt, size_t n)
 {
 	(void)pkt;
@@ -315,6 +319,7 @@ static void q_init(char *pkt, size_t n)
 	}
 	remove_all();
 	tp_frame_select(-1, 0);
+	stm_downloading = true;
 	ok();
 }
 
@@ -784,6 +789,7 @@ static void q_tstart(char *pkt, size_t n)
 {
 	(void)pkt;
 	(void)n;
+	stm_downloading = false;
 	struct ltt_area *a = ltt_get_area();
 	if (tps.running) {
 		fail("E02", "kstub: a trace is already running");
@@ -989,6 +995,16 @@ static size_t tp_header(struct tp *t, char *o, size_t cap)
 	return k;
 }
 
+/* Does a location text hold the "-m" (static marker) option? */
+static bool has_marker_option(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 2 < n; i++)
+		if (s[i] == '-' && s[i + 1] == 'm' && s[i + 2] == ' ' &&
+		    (i == 0 || s[i - 1] == ' '))
+			return true;
+	return false;
+}
+
 /* The piece-th upload line of t into o; 0 when t has no more. */
 static size_t tp_piece(struct tp *t, int piece, char *o, size_t cap)
 {
@@ -1009,6 +1025,19 @@ static size_t tp_piece(struct tp *t, int piece, char *o, size_t cap)
 			continue;
 		static const char *const types[] = { "at", "cond", "cmd" };
 		const struct tp_srcpiece *sp = &t->srcs[i];
+		const char *src = t->src + sp->off;
+		/* gdb 13 sends `strace -m MARKER` as "-qualified -m MARKER"
+		 * and cannot read that back when a new gdb takes the
+		 * tracepoints over ("invalid explicit location argument"):
+		 * the connection fails.  The site's address says the same. */
+		if (sp->type == 0 && has_marker_option(src, sp->len)) {
+			char at[24];
+			size_t al = kfmt_snprintf(at, sizeof(at), "*0x%lx", t->addr);
+			size_t k = kfmt_snprintf(o, cap, "Z%x:%lx:at:0:%x:", t->num,
+						 t->addr, (unsigned)al);
+			rsp_hex_encode((const u8 *)at, al, o + k);
+			return k + 2 * al;
+		}
 		size_t k = kfmt_snprintf(o, cap, "Z%x:%lx:%s:0:%x:", t->num, t->addr,
 					 types[sp->type], sp->len);
 		size_t len = MIN(sp->len, (cap - k - 1) / 2);
@@ -1199,11 +1228,23 @@ static int stm_sent;
 static void q_tstm(char *pkt, size_t n)
 {
 	if (rsp_is(pkt, n, "qTSTMat", ":")) {
+		/*
+		 * "Which marker is at ADDR?"  gdb asks when it creates a
+		 * static tracepoint (`strace *ADDR`, `strace FILE:LINE`, a new
+		 * gdb taking one over) and again when it downloads it at
+		 * tstart, where it insists on an answer.  gdb 13.1 corrupts
+		 * its heap when it stores the marker's name at creation (the
+		 * same happens to every `strace -m`): it crashes, at once or
+		 * at exit.  So the marker is named only during a download;
+		 * at creation gdb just warns "Couldn't determine the static
+		 * tracepoint marker to probe", and the tracepoint is on the
+		 * site all the same.
+		 */
 		u64 addr;
 		char name[32];
 		if (tp_parse_qtstmat(pkt, n, &addr))
 			return malformed(pkt, n, 0);
-		if (site_hook(addr, name, sizeof(name))) {
+		if (!stm_downloading || site_hook(addr, name, sizeof(name))) {
 			rsp_reply_str("l");
 			return;
 		}
