@@ -39,10 +39,12 @@ static int serial_getc(u32 timeout_ms)
 		if (!(polls & 63) && port_time_us() >= end)
 			return -1;
 		/* Each port read is an exit to the emulator or a slow bus
-		 * cycle; under QEMU a vCPU hammering the UART starves the
-		 * thread that feeds it.  A short pause between polls is
-		 * enough (64 made every byte wait). */
-		for (int i = 0; i < 4; i++)
+		 * cycle, and under QEMU it takes the emulator's global lock:
+		 * a vCPU hammering the UART starves the thread that feeds it
+		 * and vCPUs waking from hlt.  With 4 pauses instead of 64,
+		 * one stop in three took a parked CPU over a second to
+		 * resume. */
+		for (int i = 0; i < 64; i++)
 			cpu_relax();
 	}
 }

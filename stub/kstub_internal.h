@@ -38,6 +38,9 @@ struct kstub_state {
 	int step_cpu;			/* for END_STEP */
 	u32 console_lost;		/* console bytes dropped while stopped */
 	u64 stop_gdb_wait;		/* this stop: cycles waiting for gdb */
+	u32 park_timeouts, resume_timeouts;	/* CPUs that missed 1 s */
+	unsigned park_timeout_cpu, resume_timeout_cpu;	/* the last one */
+	u32 rekicks;			/* kicks sent again (release_all) */
 	u32 stop_packets;		/* this stop: packets served */
 	struct arch_hw_bp hw[ARCH_HW_SLOTS];
 	struct kstub_cpu cpu[KSTUB_MAX_CPUS];

@@ -2,6 +2,7 @@
 #include "desc.h"
 #include "asm.h"
 #include "regs.h"
+#include "lapic.h"
 
 struct idt_gate {
 	u16 off_lo;
@@ -62,6 +63,13 @@ void arch_park_wait(void)
 {
 	struct desc_ptr park = { sizeof(park_idt) - 1, (u64)park_idt };
 	struct desc_ptr kern = { sizeof(idt) - 1, (u64)idt };
+	/* A CPU stopped inside the handler of a high-class interrupt (an
+	 * IPI, before its EOI) cannot take the kick, nor the timer: halted,
+	 * nothing would wake it.  It spins instead. */
+	if (!lapic_can_take(VEC_IPI_KICK)) {
+		__asm__ volatile("pause" ::: "memory");
+		return;
+	}
 	__asm__ volatile("lidt %0; sti; hlt; cli; lidt %1"
 			 :: "m"(park), "m"(kern) : "memory");
 }

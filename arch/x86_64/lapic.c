@@ -6,6 +6,7 @@
 #define LAPIC_BASE 0xfee00000ull
 #define REG_ID 0x20
 #define REG_EOI 0xb0
+#define REG_PPR 0xa0
 #define REG_SVR 0xf0
 #define REG_ICR_LO 0x300
 #define REG_ICR_HI 0x310
@@ -108,6 +109,11 @@ static void icr_send(u32 apic_id, u32 lo)
 	while (rd(REG_ICR_LO) & ICR_PENDING)
 		cpu_relax();
 	irq_restore(f);
+}
+
+bool lapic_can_take(u8 vector)
+{
+	return (vector >> 4) > ((rd(REG_PPR) >> 4) & 15);
 }
 
 void lapic_send_ipi(u32 apic_id, u8 vector)

@@ -14,6 +14,10 @@ u32 lapic_id(void);
 void lapic_eoi(void);
 /* Send a fixed-vector IPI to one CPU (by APIC id).  Any context. */
 void lapic_send_ipi(u32 apic_id, u8 vector);
+/* Would an interrupt with this vector be delivered now (its priority
+ * class above the processor priority: no equal or higher class in
+ * service)?  This CPU, any context. */
+bool lapic_can_take(u8 vector);
 /* Send an NMI to one CPU.  Any context, NMI included. */
 void lapic_send_nmi(u32 apic_id);
 /* AP start-up (boot CPU only). */
