@@ -7,6 +7,7 @@
 #include "../arch/x86_64/lapic.h"
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/cpu.h"
+#include "../arch/x86_64/regs.h"
 
 extern const char trampoline_start[], trampoline_end[];
 extern u64 tramp_cr3, tramp_stack, tramp_entry, tramp_cpu;
@@ -76,36 +77,54 @@ void smp_boot_aps(void)
 	}
 }
 
-/* smp_call_others: one call at a time, all other online CPUs. */
+/*
+ * smp_call_others: one call at a time, all other online CPUs.  Each CPU
+ * acknowledges the call's sequence number.  An IPI can be lost: a CPU
+ * still parked in the debugger (the master does not wait for the others
+ * to leave) drops interrupts; so a CPU that has not answered within a
+ * millisecond gets the IPI again, and a repeated IPI for a call already
+ * run is ignored.
+ */
 static spinlock_t call_lock;
 static void (*call_fn)(void *);
 static void *call_arg;
-static volatile u32 call_pending;
+static volatile u32 call_seq;
+static volatile u32 call_done[MAX_CPUS];
 
 void smp_ipi_call_handler(void)
 {
+	unsigned me = this_cpu()->cpu;
+	u32 seq = __atomic_load_n(&call_seq, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&call_done[me], __ATOMIC_RELAXED) == seq)
+		return;
 	void (*fn)(void *) = __atomic_load_n(&call_fn, __ATOMIC_ACQUIRE);
 	if (fn)
 		fn(call_arg);
-	__atomic_fetch_sub(&call_pending, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&call_done[me], seq, __ATOMIC_RELEASE);
 }
 
 void smp_call_others(void (*fn)(void *), void *arg)
 {
 	spin_lock(&call_lock);
 	struct percpu *me = this_cpu();
-	u32 n = 0;
-	for (unsigned i = 0; i < ncpus; i++)
-		if (i != me->cpu && percpu[i].online)
-			n++;
 	call_arg = arg;
-	__atomic_store_n(&call_pending, n, __ATOMIC_RELAXED);
 	__atomic_store_n(&call_fn, fn, __ATOMIC_RELEASE);
+	u32 seq = __atomic_add_fetch(&call_seq, 1, __ATOMIC_ACQ_REL);
 	for (unsigned i = 0; i < ncpus; i++)
 		if (i != me->cpu && percpu[i].online)
-			lapic_send_ipi(percpu[i].apic_id, 0xf0);
-	while (__atomic_load_n(&call_pending, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	call_fn = 0;
+			lapic_send_ipi(percpu[i].apic_id, VEC_IPI_CALL);
+	for (unsigned i = 0; i < ncpus; i++) {
+		if (i == me->cpu || !percpu[i].online)
+			continue;
+		u64 resend = kern_nsec() + 1000000;
+		while (__atomic_load_n(&call_done[i], __ATOMIC_ACQUIRE) != seq) {
+			if (kern_nsec() > resend) {
+				lapic_send_ipi(percpu[i].apic_id, VEC_IPI_CALL);
+				resend = kern_nsec() + 1000000;
+			}
+			cpu_relax();
+		}
+	}
+	__atomic_store_n(&call_fn, 0, __ATOMIC_RELEASE);
 	spin_unlock(&call_lock);
 }

@@ -71,13 +71,18 @@ static void relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/* Every other online CPU parked under this session's generation (one
+ * still leaving the previous session's park does not count). */
 static void wait_parked(int me)
 {
+	u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
 	u64 deadline = port_time_us() + 1000000;
 	for (unsigned i = 0; i < port_cpu_count(); i++) {
 		if ((int)i == me || !port_cpu_online(i))
 			continue;
-		while (__atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) != CPU_PARKED) {
+		struct kstub_cpu *c = &ks.cpu[i];
+		while (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CPU_PARKED ||
+		       __atomic_load_n(&c->park_gen, __ATOMIC_ACQUIRE) != gen) {
 			if (port_time_us() > deadline) {
 				/* Counted (`monitor stats`), not printed: a
 				 * CPU parked with the console lock held would
@@ -96,19 +101,36 @@ static void wait_parked(int me)
  * gen) ends, or the master tells it to step.  Returns GO_STEP or
  * GO_CONTINUE.
  */
-static int park(unsigned cpu, struct arch_regs *r, u32 gen)
+static int park(unsigned cpu, struct arch_regs *r, u32 gen, bool from_nmi)
 {
 	struct kstub_cpu *c = &ks.cpu[cpu];
 	c->regs = r;
 	arch_save_cpu_state(cpu);
 	__atomic_fetch_add(&c->parks, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->park_gen, gen, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
 	int go;
 	for (;;) {
 		go = __atomic_load_n(&c->go, __ATOMIC_ACQUIRE);
 		if (go != GO_STAY)
 			break;
-		if (__atomic_load_n(&release_gen, __ATOMIC_ACQUIRE) != gen) {
+		u32 now = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
+		if (now != gen) {
+			/*
+			 * Released, but the master does not wait for us to
+			 * leave: a new session may already be rounding the
+			 * CPUs up.  Its NMI is lost on a CPU halted here
+			 * outside NMI context (the park IDT swallows it), so
+			 * such a CPU stays, under the new generation.  In
+			 * NMI context the NMI is held until we return, and
+			 * brings us back.
+			 */
+			if (!from_nmi && __atomic_load_n(&accepting, __ATOMIC_ACQUIRE) &&
+			    __atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL)) {
+				gen = now;
+				__atomic_store_n(&c->park_gen, gen, __ATOMIC_RELEASE);
+				continue;
+			}
 			go = GO_CONTINUE;
 			break;
 		}
@@ -181,31 +203,12 @@ static void release_all(int me, u64 *t)
 		if ((int)i != me &&
 		    __atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) == CPU_PARKED)
 			port_kick_cpu(i);
-	/* Wait until they have left, so the next stop starts clean.  A
-	 * kick that did not wake its CPU within a millisecond is sent again:
-	 * cheap insurance, counted in `monitor stats`. */
-	u64 deadline = port_time_us() + 1000000;
-	for (unsigned i = 0; i < port_cpu_count(); i++) {
-		if ((int)i == me)
-			continue;
-		u64 rekick = port_time_us() + 1000;
-		while (__atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) == CPU_PARKED) {
-			u64 now = port_time_us();
-			if (now > rekick) {
-				port_kick_cpu(i);
-				ks.rekicks++;
-				rekick = now + 1000;
-			}
-			if (now > deadline) {
-				/* Counted, not printed: a CPU parked with
-				 * the console lock would hang printk. */
-				ks.resume_timeouts++;
-				ks.resume_timeout_cpu = i;
-				break;
-			}
-			relax();
-		}
-	}
+	/* The master does not wait for them to leave: waking a halted CPU
+	 * can take milliseconds under an emulator with more vCPUs than host
+	 * cores, and nothing here needs them gone.  The next session counts
+	 * a CPU as stopped only once it parked under its own generation
+	 * (wait_parked), and one still here when that session starts stays
+	 * for it (park). */
 	t[STOP_RELEASE] = rsp_stats_now() - t1;
 }
 
@@ -250,7 +253,7 @@ static bool join_session(unsigned me, struct arch_regs *r, int *go)
 			relax(); /* a session is ending: wait for the next */
 			continue;
 		}
-		*go = park(me, r, gen);
+		*go = park(me, r, gen, false);
 		if (*go == GO_STEP || !worth_reporting(&c->stop))
 			return false;
 		/* Released with an event of our own to report: compete. */
@@ -369,18 +372,21 @@ bool kstub_nmi(struct arch_regs *r)
 	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
 		return false;
 	struct kstub_cpu *c = &ks.cpu[me];
-	/* Only NMIs a master sent are ours; one that arrives late (it was
-	 * latched while this CPU was parked) is swallowed. */
+	/* A CPU in the stub is parked or on its way: any NMI is ours (a
+	 * roundup it already answered by staying parked, see park()). */
+	if (c->in_stub) {
+		__atomic_store_n(&c->nmi_sent, false, __ATOMIC_RELEASE);
+		return true;
+	}
+	/* Otherwise only NMIs a master sent are ours. */
 	if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
 		return false;
-	if (c->in_stub)
-		return true; /* already parked (or parking) from a trap */
 	u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
 	if (!__atomic_load_n(&accepting, __ATOMIC_ACQUIRE))
 		return true;
 	c->in_stub = true;
 	c->stop.kind = KSTUB_STOP_NONE;
-	park(me, r, gen);
+	park(me, r, gen, true);
 	c->in_stub = false;
 	return true;
 }

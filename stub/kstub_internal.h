@@ -18,6 +18,7 @@ struct kstub_cpu {
 	volatile int state;		/* enum cpu_state */
 	volatile int go;		/* master -> parked CPU */
 	volatile u32 parks;		/* times parked (step completion) */
+	volatile u32 park_gen;		/* release_gen of the session it parked for */
 	volatile bool in_stub;		/* NMI while in here: ignore it */
 	volatile bool nmi_sent;		/* a master sent this CPU an NMI */
 	volatile bool step_wanted;	/* gdb asked this CPU to single-step */
@@ -38,9 +39,8 @@ struct kstub_state {
 	int step_cpu;			/* for END_STEP */
 	u32 console_lost;		/* console bytes dropped while stopped */
 	u64 stop_gdb_wait;		/* this stop: cycles waiting for gdb */
-	u32 park_timeouts, resume_timeouts;	/* CPUs that missed 1 s */
-	unsigned park_timeout_cpu, resume_timeout_cpu;	/* the last one */
-	u32 rekicks;			/* kicks sent again (release_all) */
+	u32 park_timeouts;		/* CPUs that did not stop within 1 s */
+	unsigned park_timeout_cpu;	/* the last one */
 	u32 stop_packets;		/* this stop: packets served */
 	struct arch_hw_bp hw[ARCH_HW_SLOTS];
 	struct kstub_cpu cpu[KSTUB_MAX_CPUS];

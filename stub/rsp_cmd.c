@@ -550,11 +550,8 @@ static void handle_qrcmd(const char *pkt, size_t n)
 			      ks.conn.dropped, ks.console_lost, ps.batches);
 		rsp_console(line);
 		kfmt_snprintf(line, sizeof(line),
-			      "CPUs that did not stop within 1 s: %u (last CPU %u), "
-			      "did not resume within 1 s: %u (last CPU %u), "
-			      "kicks resent: %u\n",
-			      ks.park_timeouts, ks.park_timeout_cpu,
-			      ks.resume_timeouts, ks.resume_timeout_cpu, ks.rekicks);
+			      "CPUs that did not stop within 1 s: %u (last: CPU %u)\n",
+			      ks.park_timeouts, ks.park_timeout_cpu);
 		rsp_console(line);
 		rsp_stats_print(rsp_console);
 	} else if ((ext = find_monitor(cmd, &args))) {
