@@ -45,7 +45,11 @@ def _bench():
         t0 = time.monotonic()
         ex("dump binary memory %%s &%%s ((char *)&%%s) + 0x100000" %% (f, sym, sym))
         return time.monotonic() - t0
+    if %(kstub)d:
+        ex("monitor stats reset")
     r["read_s"] = dump("bench_random", "%(dir)s/rand.bin")
+    if %(kstub)d:
+        r["stats_read"] = ex("monitor stats")
     r["zeros_s"] = dump("bench_zeros", "%(dir)s/zero.bin")
     if %(kstub)d:
         ex("monitor stats reset")
@@ -241,9 +245,20 @@ def main():
             print("  %-42s %7.2f   goal %s" % (label, v, goal))
     for name in ("serial", "udp"):
         if name in last and "stats" in last[name]:
+            print("\nkstub over %s, `monitor stats` after the 1 MiB random "
+                  "read (last run):" % name)
+            print(per_packet(last[name]["stats_read"]))
             print("\nkstub over %s, `monitor stats` after %d stop+continue "
                   "cycles (last run):" % (name, a.hits))
             print(last[name]["stats"].rstrip())
+
+
+def per_packet(stats):
+    """The per-packet table of a `monitor stats` text."""
+    lines = stats.rstrip().split("\n")
+    start = next((i for i, l in enumerate(lines) if l.startswith("per packet")), 0)
+    end = next((i for i, l in enumerate(lines) if l.startswith("stops ")), len(lines))
+    return "\n".join(lines[start:end])
 
 
 if __name__ == "__main__":

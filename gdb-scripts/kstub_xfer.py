@@ -31,10 +31,11 @@ try:  # inside gdb; the unit tests import this module without it
 except ImportError:
     gdb = None
 
-# Most data bytes asked per `x` packet: the reply ('b' + at most 16383
-# bytes, fewer when some are escaped) fits kstub's 16 KiB PacketSize; a
-# short reply is continued where it ended.
-MAX_ASK = 16000
+# Most data bytes asked per `x` packet: kstub's reply holds what fits its
+# PacketSize (0xff00) after escaping, and a short reply is continued
+# where it ended, so asking for a little less than a packet is right for
+# any stub.
+MAX_ASK = 65000
 
 # The binary escape of the remote protocol: these bytes are sent as '}'
 # followed by the byte ^ 0x20.

@@ -369,13 +369,19 @@ class Trace:
         sb, n = a.subbuf_size, a.n_subbufs
         rng = self.packet_range(c)
         out = []
+        # One bulk read of the slots in use, not one per packet: over a
+        # slow link each read is a round trip.
+        slots = [p % n for p in rng]
+        lo = min(slots) if slots else 0
+        blob = self.read(a.data_base(cpu) + lo * sb,
+                         (max(slots) - lo + 1) * sb) if slots else b""
         for p in rng:
             slot, gen = p % n, p // n
             off = a.data_base(cpu) + slot * sb
             closed = p < rng[-1] or c.offset % sb == 0
             committed = c.commit[slot] - gen * sb
             size = sb if closed else c.offset - p * sb
-            raw = self.read(off, size)
+            raw = blob[(slot - lo) * sb:(slot - lo) * sb + size]
             magic, = struct.unpack_from("<I", raw, 0)
             seq, = struct.unpack_from("<Q", raw, 64)
             pcpu, = struct.unpack_from("<I", raw, 80)

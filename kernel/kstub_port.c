@@ -122,7 +122,7 @@ static const struct rsp_transport serial_transport = {
  * reads as one byte stream; all shorter packets are one datagram.
  */
 #define GDB_DGRAM_MAX 8192
-#define UDP_RXQ 65536			/* a power of two */
+#define UDP_RXQ 131072			/* a power of two */
 #define UDP_ACKQ 16			/* a power of two */
 #define DUP_WINDOW_US 200000
 #define NAK_WINDOW_US 3000000

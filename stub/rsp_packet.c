@@ -111,6 +111,21 @@ static size_t rle_run(size_t run)
 	return run;
 }
 
+#define ONES 0x0101010101010101ull
+
+/* Does any byte of x equal zero? */
+static inline bool has_zero_byte(u64 x)
+{
+	return ((x - ONES) & ~x & (ONES << 7)) != 0;
+}
+
+/* Sum of the eight bytes of x, modulo 256. */
+static inline u8 byte_sum(u64 x)
+{
+	u64 pairs = (x & 0x00ff00ff00ff00ffull) + ((x >> 8) & 0x00ff00ff00ff00ffull);
+	return (u8)((pairs * 0x0001000100010001ull) >> 48);
+}
+
 size_t rsp_frame(const char *body, size_t n, u8 *out)
 {
 	static const char d[] = "0123456789abcdef";
@@ -118,6 +133,22 @@ size_t rsp_frame(const char *body, size_t n, u8 *out)
 	size_t o = 1;
 	out[0] = '$';
 	for (size_t i = 0; i < n;) {
+		/* Eight characters at a time while none equals its right
+		 * neighbour (no run can start among them): hex of anything
+		 * but zeros is mostly like that. */
+		while (i + 9 <= n) {
+			u64 a, b;
+			__builtin_memcpy(&a, body + i, 8);
+			__builtin_memcpy(&b, body + i + 1, 8);
+			if (has_zero_byte(a ^ b))
+				break;
+			__builtin_memcpy(out + o, &a, 8);
+			sum = (u8)(sum + byte_sum(a));
+			o += 8;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		u8 ch = (u8)body[i];
 		size_t run = 1;
 		while (i + run < n && (u8)body[i + run] == ch && run < RLE_MAX)

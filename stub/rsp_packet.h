@@ -27,7 +27,7 @@ struct rsp_transport {
 	bool reliable;
 };
 
-#define RSP_PACKET_MAX 0x4000	/* PacketSize we advertise */
+#define RSP_PACKET_MAX 0xff00	/* PacketSize we advertise */
 
 enum {
 	RSP_OK = 0,

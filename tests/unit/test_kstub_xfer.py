@@ -156,7 +156,7 @@ class FakeConn:
     cap: most bytes per reply (before escaping, like a full packet);
     zero_at / error_at: an address whose x reply has no data / is E0e."""
 
-    def __init__(self, mem, x_mode="kstub", cap=16383, num=1,
+    def __init__(self, mem, x_mode="kstub", cap=0xff00 - 1, num=1,
                  zero_at=None, error_at=None, as_str=False):
         self.mem, self.x_mode, self.cap, self.num = mem, x_mode, cap, num
         self.zero_at, self.error_at, self.as_str = zero_at, error_at, as_str
@@ -224,14 +224,15 @@ def reader(inf, **kw):
 
 
 def test_reader_reads_exactly_in_max_ask_packets():
-    mem = pattern(40000)
+    ask = X.MAX_ASK
+    mem = pattern(2 * ask + 8000)
     conn = FakeConn(mem)
     r = reader(FakeInferior(mem, conn))
-    assert r.read(BASE + 5, 39000) == mem[5:39005]
+    assert r.read(BASE + 5, 2 * ask + 7000) == mem[5:2 * ask + 7005]
     assert conn.packets[0] == "x%x,0" % (BASE + 5)  # the probe
-    assert conn.x_asks() == [(BASE + 5, 16000), (BASE + 16005, 16000),
-                             (BASE + 32005, 7000)]
-    assert r.stats == {"x": 39000, "m": 0}
+    assert conn.x_asks() == [(BASE + 5, ask), (BASE + 5 + ask, ask),
+                             (BASE + 5 + 2 * ask, 7000)]
+    assert r.stats == {"x": 2 * ask + 7000, "m": 0}
     assert r.read(BASE, 0) == b""
 
 
@@ -312,15 +313,16 @@ def test_reader_probe_is_cached_when_supported():
 
 
 def test_reader_unsupported_after_probe_falls_back_for_the_rest():
-    mem = pattern(40000)
+    ask = X.MAX_ASK
+    mem = pattern(ask + 24000)
     conn = FakeConn(mem)
     inf = FakeInferior(mem, conn)
     r = reader(inf)
     real = conn._answer
     conn._answer = lambda p: real(p) if len(conn.packets) <= 2 else b""
-    assert r.read(BASE, 40000) == mem
-    assert inf.m_reads == [(BASE + 16000, 24000)]
-    assert r.stats == {"x": 16000, "m": 24000}
+    assert r.read(BASE, ask + 24000) == mem
+    assert inf.m_reads == [(BASE + ask, 24000)]
+    assert r.stats == {"x": ask, "m": 24000}
     assert r.path_name() == "binary x packets and hex m packets"
     assert r.read(BASE, 8) == mem[:8]
     assert len(conn.packets) == 3

@@ -22,6 +22,22 @@
 static void test_hex(void **state)
 {
 	(void)state;
+	/* The word-at-a-time encoder against the obvious one: every byte
+	 * value, every length and alignment around the 4-byte steps. */
+	u8 bytes[260];
+	char got[2 * 260 + 1], want[2 * 260 + 1];
+	for (int i = 0; i < 260; i++)
+		bytes[i] = (u8)(i * 7 + 3);
+	for (size_t off = 0; off < 4; off++) {
+		for (size_t len = 0; len + off <= 260; len++) {
+			memset(got, '?', sizeof(got));
+			rsp_hex_encode(bytes + off, len, got);
+			for (size_t i = 0; i < len; i++)
+				snprintf(want + 2 * i, 3, "%02x", bytes[off + i]);
+			assert_memory_equal(got, want, 2 * len);
+			assert_int_equal(got[2 * len], '?');
+		}
+	}
 	const char *s = "1f,";
 	u64 v;
 	assert_int_equal(rsp_parse_hex(&s, s + 3, &v), 0);
