@@ -79,9 +79,10 @@ struct tx_desc {
 #define TXCMD_IFCS (1u << 1)	/* insert the CRC */
 #define TXCMD_RS (1u << 3)	/* report status (sets DD) */
 
-/* Ring sizes: a multiple of 8 descriptors (128 bytes).  64 receive
- * buffers hold a 64 KiB datagram's 45 fragments. */
-#define NRX 64
+/* Ring sizes: a multiple of 8 descriptors (128 bytes).  A 64 KiB
+ * datagram is 45 fragments; while the kernel runs the ring is drained
+ * once a tick, so it holds several (512 KiB of buffers). */
+#define NRX 256
 #define NTX 32
 #define BUF_SIZE 2048
 #define TX_WAIT_US 100000
