@@ -64,10 +64,14 @@ def _bench():
     if %(kstub)d:
         r["stats"] = ex("monitor stats")
     ex("delete")
+    if %(kstub)d:
+        ex("monitor stats reset")
     t0 = time.monotonic()
     for _ in range(%(pings)d):
         ex("maint packet qC")
     r["ping_s"] = time.monotonic() - t0
+    if %(kstub)d:
+        r["stats_ping"] = ex("monitor stats")
     if %(trace)d:
         ex("source %(repo)s/gdb-scripts/kstub.py")
         for mode in ("binary", "hex"):
@@ -151,13 +155,13 @@ def figures(r, hits, pings):
         "rtt_us": r["ping_s"] / pings * 1e6,
     }
     for mode, key in (("binary", "trace_bin"), ("hex", "trace_hex")):
-        # Bytes from the scripts' summary line, time measured here (the
-        # summary rounds it to 0.1 s).
+        # The scripts' summary line: bytes read and the time spent in the
+        # reads (the dump's decoding on the host is not the link's).
         m = re.search(r"^read ([\d.]+) (B|KiB|MiB) in ([\d.]+) s",
                       r.get("trace_" + mode, ""), re.M)
         if m:
             scale = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20}[m.group(2)]
-            f[key] = float(m.group(1)) * scale / mib / r["trace_%s_s" % mode]
+            f[key] = float(m.group(1)) * scale / mib / max(float(m.group(3)), 1e-3)
             f[key + "_kib"] = float(m.group(1)) * scale / 1024
     return f
 
@@ -251,6 +255,9 @@ def main():
             print("\nkstub over %s, `monitor stats` after %d stop+continue "
                   "cycles (last run):" % (name, a.hits))
             print(last[name]["stats"].rstrip())
+            print("\nkstub over %s, `monitor stats` after %d small round "
+                  "trips (last run):" % (name, a.pings))
+            print(per_packet(last[name]["stats_ping"]))
 
 
 def per_packet(stats):

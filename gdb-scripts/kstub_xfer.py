@@ -373,10 +373,10 @@ class Reader:
         return "binary x packets" if x else mname
 
     def summary(self):
-        """`read 1.0 MiB in 3.2 s (0.31 MiB/s, binary x packets)`."""
+        """`read 1.0 MiB in 3.217 s (0.31 MiB/s, binary x packets)`."""
         n, s = self.bytes_read, self.seconds
         rate = rate_str(n / s if s > 0 else 0.0)
-        return "read %s in %.1f s (%s, %s)" % (size_str(n), s, rate,
+        return "read %s in %.3f s (%s, %s)" % (size_str(n), s, rate,
                                                self.path_name())
 
 

@@ -204,7 +204,7 @@ def _dump_bytes(t, cpus):
 
 
 def _xfer_summary(reader, prog):
-    """`read 1.0 MiB in 3.2 s (0.31 MiB/s, binary x packets)` after a read
+    """`read 1.0 MiB in 3.200 s (0.31 MiB/s, binary x packets)` after a read
     that took a second or more, where progress is shown (a terminal); with
     KSTUB_XFER_SUMMARY=1 always (the benchmark's record), =0 never.  Off
     otherwise, so gdb -batch output stays as it was."""
@@ -367,7 +367,11 @@ Records a CPU was still writing when it stopped are cut, not shown torn."""
             with prog:
                 packets = tr.all_packets(cpus)
                 head = t.read(0, t.area.data_off) if raw else None
-            records = tr.all_records(packets)
+            # Decoding every record costs more than reading them on a
+            # fast link: only the text and JSON outputs need it.
+            need = ("--json" in opts or not any(
+                k in opts for k in ("--raw", "--ctf")))
+            records = tr.all_records(packets) if need else []
         except L.LttError as e:
             _err("trace area at 0x%x: %s" % (t.base, e))
         finally:

@@ -403,7 +403,7 @@ def test_reader_tells_progress_and_sums_time():
     r.read(BASE, 25000)
     assert got == [10000, 10000, 5000]
     assert r.seconds == 3.0
-    assert r.summary() == "read 24.4 KiB in 3.0 s (8.1 KiB/s, binary x packets)"
+    assert r.summary() == "read 24.4 KiB in 3.000 s (8.1 KiB/s, binary x packets)"
 
 
 def test_reader_m_path_chunks_only_while_progress_shows():
@@ -428,7 +428,7 @@ def test_reader_m_path_chunks_only_while_progress_shows():
 def test_summary_formats():
     r = reader(FakeInferior(b""))
     r.stats["x"], r.seconds = 1 << 20, 3.2
-    assert r.summary() == "read 1.0 MiB in 3.2 s (0.31 MiB/s, binary x packets)"
+    assert r.summary() == "read 1.0 MiB in 3.200 s (0.31 MiB/s, binary x packets)"
     assert X.size_str(0) == "0 B" and X.size_str(1023) == "1023 B"
     assert X.size_str(126362) == "123.4 KiB"
     assert X.duration_str(12) == "0:12" and X.duration_str(3725) == "1:02:05"
