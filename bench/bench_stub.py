@@ -242,7 +242,7 @@ def main():
         goals.append(("UDP trace dump (binary) vs QEMU m read", m("udp", "trace_bin") / m("qemu", "read"), ">= 1.0"))
     if col("serial", "read"):
         goals.append(("serial zeros vs random read", m("serial", "zeros") / m("serial", "read"), ">= 10"))
-        goals.append(("serial trace dump binary vs hex", m("serial", "trace_bin") / m("serial", "trace_hex"), ">= 1.8"))
+        goals.append(("serial trace dump, binary vs hex (this build)", m("serial", "trace_bin") / m("serial", "trace_hex"), ">= 1.8 vs the old hex path"))
     if goals:
         print("\ntargets (issue 12)")
         for label, v, goal in goals:
