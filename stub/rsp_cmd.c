@@ -852,6 +852,10 @@ static int serve(char *pkt, size_t n, bool was_attached)
 
 enum session_end rsp_session(bool report_stop)
 {
+	/* A CPU still running may be printing on the link (console as O
+	 * packets): no stop reply until every CPU parked. */
+	if (ks.console_on_link)
+		kstub_stop_finish();
 	if (report_stop && ks.attached)
 		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
 	kstub_stop_finish();
