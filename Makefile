@@ -25,7 +25,8 @@ KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segment
 
 # The portable core, built for the kernel and hosted for unit tests.
 CORE_SRCS := $(wildcard lib/*.c stub/*.c hooks/*.c trace/*.c)
-KERNEL_SRCS := $(CORE_SRCS) $(wildcard kernel/*.c arch/x86_64/*.c arch/x86_64/*.S)
+KERNEL_SRCS := $(CORE_SRCS) $(wildcard kernel/*.c kernel/port/*.c kernel/selftest/*.c \
+	arch/x86_64/*.c arch/x86_64/*.S)
 USER_SRCS := $(wildcard kernel/user/*.c)
 
 KOBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))

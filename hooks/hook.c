@@ -629,20 +629,53 @@ out:
 	return err;
 }
 
+/*
+ * Arming and disarming, for one hook (hook_arm: its own gate) or a set
+ * (hook_set_arm: one gate for all its hooks).  Arm: patch every site,
+ * then open the gate.  Disarm: close the gate, then unpatch the hooks no
+ * one else keeps armed (a hook armed by itself and in an armed set).
+ * Under the lock.
+ */
+static int arm(struct hook **hs, size_t n, bool *armed, u32 *live)
+{
+	int err = 0;
+	if (!*armed && !(err = patch_hooks(hs, n, true))) {
+		*armed = true;
+		__atomic_store_n(live, 1, __ATOMIC_RELEASE);
+	}
+	return err;
+}
+
+static bool kept_armed(const struct hook *h)
+{
+	return h->armed_self || (h->set && h->set->armed);
+}
+
+static int disarm(struct hook **hs, size_t n, bool *armed, u32 *live)
+{
+	if (!*armed)
+		return 0;
+	__atomic_store_n(live, 0, __ATOMIC_RELEASE);
+	*armed = false;
+	struct hook *unpatch[SET_HOOKS_MAX];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!kept_armed(hs[i]) && hs[i]->patched)
+			unpatch[k++] = hs[i];
+	int err = 0;
+	if (!k || (err = patch_hooks(unpatch, k, false)))
+		sync_quiet();	/* gate closed; sites stay (harmless) */
+	return err;
+}
+
 int hook_arm(const char *hook)
 {
 	if (!hook)
 		return HOOK_EINVAL;
 	if (!lock())
 		return HOOK_EBUSY;
-	int err = 0;
 	struct hook *h = find_hook(hook);
-	if (!h)
-		err = HOOK_ENOENT;
-	else if (!h->armed_self && !(err = patch_hooks(&h, 1, true))) {
-		h->armed_self = true;
-		__atomic_store_n(&h->live, 1, __ATOMIC_RELEASE);
-	}
+	int err = h ? arm(&h, 1, &h->armed_self, &h->live) : HOOK_ENOENT;
 	unlock();
 	return err;
 }
@@ -653,18 +686,8 @@ int hook_disarm(const char *hook)
 		return HOOK_EINVAL;
 	if (!lock())
 		return HOOK_EBUSY;
-	int err = 0;
 	struct hook *h = find_hook(hook);
-	if (!h) {
-		err = HOOK_ENOENT;
-	} else if (h->armed_self) {
-		__atomic_store_n(&h->live, 0, __ATOMIC_RELEASE);
-		h->armed_self = false;
-		if (h->set && h->set->armed)
-			;	/* the set keeps it live */
-		else if (!h->patched || (err = patch_hooks(&h, 1, false)))
-			sync_quiet();	/* gate closed; sites stay (harmless) */
-	}
+	int err = h ? disarm(&h, 1, &h->armed_self, &h->live) : HOOK_ENOENT;
 	unlock();
 	return err;
 }
@@ -741,15 +764,8 @@ int hook_set_arm(const char *set)
 		return HOOK_EINVAL;
 	if (!lock())
 		return HOOK_EBUSY;
-	int err = 0;
 	struct hook_set *s = find_set(set);
-	if (!s) {
-		err = HOOK_ENOENT;
-	} else if (!s->armed && !(err = patch_hooks(s->h, s->n, true))) {
-		/* Every site of the set is patched: open them all at once. */
-		s->armed = true;
-		__atomic_store_n(&s->live, 1, __ATOMIC_RELEASE);
-	}
+	int err = s ? arm(s->h, s->n, &s->armed, &s->live) : HOOK_ENOENT;
 	unlock();
 	return err;
 }
@@ -760,23 +776,8 @@ int hook_set_disarm(const char *set)
 		return HOOK_EINVAL;
 	if (!lock())
 		return HOOK_EBUSY;
-	int err = 0;
 	struct hook_set *s = find_set(set);
-	if (!s) {
-		err = HOOK_ENOENT;
-	} else if (s->armed) {
-		/* Close every gate at once, then unpatch what no one else
-		 * keeps armed. */
-		__atomic_store_n(&s->live, 0, __ATOMIC_RELEASE);
-		s->armed = false;
-		struct hook *hs[SET_HOOKS_MAX];
-		size_t k = 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (!s->h[i]->armed_self && s->h[i]->patched)
-				hs[k++] = s->h[i];
-		if (!k || (err = patch_hooks(hs, k, false)))
-			sync_quiet();
-	}
+	int err = s ? disarm(s->h, s->n, &s->armed, &s->live) : HOOK_ENOENT;
 	unlock();
 	return err;
 }

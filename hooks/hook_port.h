@@ -3,7 +3,7 @@
  * What the hook layer needs from the hosting kernel, besides
  * stub/kstub_port.h (port_is_noprobe, port_cpu_count) and
  * hooks/patch.h (port_sync_others).  The reference kernel implements
- * these in kernel/hooks_port.c.
+ * these in kernel/port/hooks_port.c.
  */
 #ifndef HOOKS_HOOK_PORT_H
 #define HOOKS_HOOK_PORT_H

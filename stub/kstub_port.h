@@ -2,7 +2,7 @@
 /*
  * The port: what a hosting kernel provides to the stub.  One short header
  * of plain functions (FreeBSD gdb.h style).  Implemented by the reference
- * kernel in kernel/kstub_port.c.
+ * kernel in kernel/port/kstub_port.c.
  */
 #ifndef STUB_KSTUB_PORT_H
 #define STUB_KSTUB_PORT_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * What the trace core needs from its host (the reference kernel's
- * kernel/ltt_port.c, or the fakes of a hosted unit test).  Plain
+ * kernel/port/ltt_port.c, or the fakes of a hosted unit test).  Plain
  * functions, all callable from any context, NMI included.
  */
 #ifndef TRACE_LTT_PORT_H

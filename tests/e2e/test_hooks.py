@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Issue 4: hook points, MP-safe patching and probes in the running kernel.
 
-The in-kernel parts (kernel/hooks_selftest.c) are started from the command
+The in-kernel parts (kernel/selftest/hooks_selftest.c) are started from the command
 line and print result lines these tests wait for; gdb checks `monitor
 hooks` through the stub on COM2.
 """

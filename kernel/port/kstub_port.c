@@ -5,18 +5,18 @@
  * the command-line options kstub=ttyS0|ttyS1[,baud], kstub=udp[:IP[:PORT]]
  * (with kstub.gw=IP) and kstub.wait.
  */
-#include "kernel.h"
-#include "task.h"
-#include "uart.h"
-#include "net.h"
-#include "../lib/inet.h"
-#include "../stub/kstub.h"
-#include "../stub/kstub_port.h"
-#include "../hooks/patch.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/lapic.h"
-#include "../arch/x86_64/trap.h"
-#include "../arch/x86_64/regs.h"
+#include "../kernel.h"
+#include "../task.h"
+#include "../uart.h"
+#include "../net.h"
+#include "../../lib/inet.h"
+#include "../../stub/kstub.h"
+#include "../../stub/kstub_port.h"
+#include "../../hooks/patch.h"
+#include "../../arch/x86_64/cpu.h"
+#include "../../arch/x86_64/lapic.h"
+#include "../../arch/x86_64/trap.h"
+#include "../../arch/x86_64/regs.h"
 
 extern char _text_start[], _text_end[];
 

@@ -19,12 +19,12 @@
  * Kinds 3 and 4 need the tracer on (`ltt start`).
  * Lines "tp-bench: round=R kind=K n=N cycles=C ns=X".
  */
-#include "kernel.h"
-#include "task.h"
-#include "../hooks/hook.h"
-#include "../trace/ltt.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/lapic.h"
+#include "../kernel.h"
+#include "../task.h"
+#include "../../hooks/hook.h"
+#include "../../trace/ltt.h"
+#include "../../arch/x86_64/cpu.h"
+#include "../../arch/x86_64/lapic.h"
 
 volatile u64 tp_bench_go, tp_bench_kind, tp_bench_n = 20000;
 u8 tp_bench_buf[64];

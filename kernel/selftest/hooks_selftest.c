@@ -8,14 +8,14 @@
  *
  * The e2e tests (tests/e2e/test_hooks.py) wait for these lines.
  */
-#include "kernel.h"
-#include "task.h"
-#include "../hooks/hook.h"
-#include "../hooks/patch.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/decode.h"
-#include "../arch/x86_64/regs.h"
-#include "../arch/x86_64/lapic.h"
+#include "../kernel.h"
+#include "../task.h"
+#include "../../hooks/hook.h"
+#include "../../hooks/patch.h"
+#include "../../arch/x86_64/cpu.h"
+#include "../../arch/x86_64/decode.h"
+#include "../../arch/x86_64/regs.h"
+#include "../../arch/x86_64/lapic.h"
 
 static unsigned failures, checks;
 

@@ -7,12 +7,12 @@
  * every CPU logs 2-field events for 200 ms at once.  Results are printed
  * as "ltt-bench: KEY=VALUE" lines, times in TSC cycles and ns.
  */
-#include "kernel.h"
-#include "task.h"
-#include "../trace/ltt.h"
-#include "../hooks/hook.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/lapic.h"
+#include "../kernel.h"
+#include "../task.h"
+#include "../../trace/ltt.h"
+#include "../../hooks/hook.h"
+#include "../../arch/x86_64/cpu.h"
+#include "../../arch/x86_64/lapic.h"
 
 static int ev2 = -1, ev8 = -1;
 static volatile u32 mc_go, mc_done;

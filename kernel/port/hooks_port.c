@@ -3,11 +3,11 @@
  * The reference kernel's side of the hook layer: the port functions of
  * hooks/hook_port.h, `monitor hooks`, and boot.
  */
-#include "kernel.h"
-#include "task.h"
-#include "../hooks/hook.h"
-#include "../hooks/hook_port.h"
-#include "../stub/kstub.h"
+#include "../kernel.h"
+#include "../task.h"
+#include "../../hooks/hook.h"
+#include "../../hooks/hook_port.h"
+#include "../../stub/kstub.h"
 
 bool port_hooks_parked(void)
 {

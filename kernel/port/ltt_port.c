@@ -11,16 +11,16 @@
  *   ltt.mode=overwrite|discard   flight recorder (default) or drop new
  *   ltt.events=a,b,...     enable only these events (all, none; default all)
  *   ltt.heartbeat=TICKS    heartbeat record period per CPU (default HZ)
- *   ltt.bench=N            run the in-kernel benchmark (kernel/ltt_bench.c)
+ *   ltt.bench=N            run the in-kernel benchmark (kernel/selftest/ltt_bench.c)
  */
-#include "kernel.h"
-#include "task.h"
-#include "spinlock.h"
-#include "../trace/ltt.h"
-#include "../trace/ltt_port.h"
-#include "../stub/kstub.h"
-#include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/lapic.h"
+#include "../kernel.h"
+#include "../task.h"
+#include "../spinlock.h"
+#include "../../trace/ltt.h"
+#include "../../trace/ltt_port.h"
+#include "../../stub/kstub.h"
+#include "../../arch/x86_64/cpu.h"
+#include "../../arch/x86_64/lapic.h"
 
 int ltt_sites_init(void);
 int ltt_sites_sync(void);
@@ -204,7 +204,7 @@ void ltt_port_init(void)
 		ltt_start();
 	ltt_sites_sync();
 	task_create("ltt_ctl", 0, ltt_ctl, 0);
-	ltt_bench_start();		/* ltt.bench=N (kernel/ltt_bench.c) */
+	ltt_bench_start();		/* ltt.bench=N (kernel/selftest/ltt_bench.c) */
 	printk("ltt: %u CPUs x %u x %u bytes, %s, %s, area at %p (%lu KiB)\n",
 	       cfg.ncpus, cfg.n_subbufs, cfg.subbuf_size,
 	       cfg.mode == LTT_DISCARD ? "discard" : "overwrite",
