@@ -338,7 +338,9 @@ Usage: ltt dump [--cpu N] [--last N] [--ctf DIR] [--json FILE] [--raw FILE]
                babeltrace2 and Trace Compass read as is
   --json FILE  Chrome trace event JSON (chrome://tracing, Perfetto)
   --raw FILE   the trace area as read (host-tools/ltt-convert input)
-Records a CPU was still writing when it stopped are cut, not shown torn."""
+Text and JSON merge the CPUs into one timeline in time order (each line
+says its CPU).  Records a CPU was still writing when it stopped are cut,
+not shown torn."""
 
     def __init__(self):
         super().__init__("ltt dump", gdb.COMMAND_DATA, gdb.COMPLETE_FILENAME)

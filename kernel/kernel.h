@@ -59,6 +59,9 @@ void smp_call_others(void (*fn)(void *), void *arg);
 void smp_ipi_call_handler(void);
 
 void demo_start(void);
+/* port/ltt_port.c: the last events of each CPU on the console
+ * (ltt.oops_dump=N), after an oops's or a panic's register dump. */
+void ltt_port_oops(void);
 /* bench_mem.c: fill bench_random (boot, once). */
 void bench_mem_init(void);
 void user_start(void);

@@ -123,6 +123,7 @@ void kern_oops(struct arch_regs *r, const char *what)
 		       (r->error & 4) ? "user" : "kernel");
 	dump_regs(r);
 	kern_backtrace_frame(r->rip, r->rbp, (r->cs & 3) ? 0 : r->rsp);
+	ltt_port_oops();	/* the flight recorder's last events */
 	/* With gdb attached (or waiting), stop there; continuing retries the
 	 * faulting instruction, as on a real machine. */
 	if (kern_fatal_hook && kern_fatal_hook(r, what, false))
@@ -150,6 +151,7 @@ void panic(const char *fmt, ...)
 	printk("Kernel panic on CPU %u: %s\n", this_cpu()->cpu, msg);
 	dump_regs(&r);
 	kern_backtrace(r.rip, r.rbp);
+	ltt_port_oops();
 	/* gdb sees the caller of panic() stopped inside its call instruction
 	 * (the return address may already be the next function when panic
 	 * is the caller's last call).  A panic cannot be continued. */

@@ -5,8 +5,11 @@
  * applies enables made from gdb, and `monitor ltt`.
  *
  * Boot options:
- *   ltt                    start tracing at boot
- *   ltt.size=BYTES         buffer pool per CPU (default 32768)
+ *   ltt=off                no tracing at boot (the flight recorder is on
+ *                          by default; `ltt` alone is accepted too)
+ *   ltt.size=BYTES         buffer pool per CPU (default 131072)
+ *   ltt.oops_dump=N        after an oops or panic, print the last N events
+ *                          of each CPU (default 8, at most 64; 0: none)
  *   ltt.subbuf=BYTES       sub-buffer (packet) size, a power of two (4096)
  *   ltt.mode=overwrite|discard   flight recorder (default) or drop new
  *   ltt.events=a,b,...     enable only these events (all, none; default all)
@@ -18,6 +21,7 @@
 #include "../spinlock.h"
 #include "../../trace/ltt.h"
 #include "../../trace/ltt_port.h"
+#include "../../trace/ltt_print.h"
 #include "../../stub/kstub.h"
 #include "../../arch/x86_64/cpu.h"
 #include "../../arch/x86_64/lapic.h"
@@ -163,13 +167,26 @@ static const struct kstub_monitor_cmd ltt_cmd = {
 	.fn = monitor_ltt,
 };
 
+static unsigned oops_events;
+
+static void oops_line(const char *line)
+{
+	printk("%s\n", line);
+}
+
+void ltt_port_oops(void)
+{
+	ltt_print_last(oops_events, oops_line);
+}
+
 void ltt_port_init(void)
 {
 	const char *v;
 	size_t n;
 	struct ltt_config cfg = {
 		.ncpus = ncpus,
-		.data_per_cpu = kcmd_u64(kern_cmdline, "ltt.size", 32768),
+		/* 128 KiB a CPU: the last ~10 s of the demo workload. */
+		.data_per_cpu = kcmd_u64(kern_cmdline, "ltt.size", 131072),
 		.subbuf_size = (u32)kcmd_u64(kern_cmdline, "ltt.subbuf", 4096),
 		.mode = kcmd_is(kern_cmdline, "ltt.mode", "discard") ? LTT_DISCARD
 								  : LTT_OVERWRITE,
@@ -200,8 +217,10 @@ void ltt_port_init(void)
 		printk("ltt: attaching the event exits failed (%d)\n", r);
 	if (kstub_monitor_register(&ltt_cmd))
 		printk("ltt: no room for `monitor ltt`\n");
-	if (kcmd_flag(kern_cmdline, "ltt"))
+	/* The flight recorder is on unless ltt=off. */
+	if (!kcmd_is(kern_cmdline, "ltt", "off"))
 		ltt_start();
+	oops_events = (unsigned)kcmd_u64(kern_cmdline, "ltt.oops_dump", 8);
 	ltt_sites_sync();
 	task_create("ltt_ctl", 0, ltt_ctl, 0);
 	ltt_bench_start();		/* ltt.bench=N (kernel/selftest/ltt_bench.c) */

@@ -100,8 +100,9 @@ def test_fault_prints_symbolic_backtrace(boot, kernel_elf, fault):
             syms = ElfSymbols(kernel_elf)
             assert int(d.group(1), 16) == syms.addr("demo_fib"), d.group(0)
     k.wait_for(r"^RIP: 0008:[0-9a-f]{16} %s\+0x[0-9a-f]+ " % func, 5, start)
-    bt = k.wait_for(r"^Backtrace:\n((?:  \[<.*\n)+)System halted\.$", 10,
-                    start)
+    # (then the flight recorder's last events, then the halt)
+    bt = k.wait_for(r"^Backtrace:\n((?:  \[<.*\n)+)(?:ltt: .*\n(?:  \[.*\n)*)*"
+                    r"System halted\.$", 10, start)
     frames = [FRAME.match(l) for l in bt.group(1).splitlines()]
     assert all(frames), bt.group(0)
     names = [f.group(2) for f in frames]

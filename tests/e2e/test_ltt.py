@@ -283,3 +283,51 @@ def test_wrapped_buffer_reports_lost_events(boot, tmp_path):
     out = gdb(k, k.gdb_tty, "ltt status", "detach")
     full = [int(x) for x in re.findall(r"lost: full (\d+) wrap 0", out)]
     assert full and max(full) > 0, out
+
+
+# --- the flight recorder (issue 13) -----------------------------------------
+
+LTT_LINE = r"^ltt: 4 CPUs x (\d+) x (\d+) bytes, overwrite, (tracing|stopped), "
+
+
+@pytest.mark.timeout(240)
+def test_flight_recorder_on_by_default_and_off_on_request(boot):
+    k = boot("", 4)
+    m = k.wait_for(LTT_LINE, 60)
+    assert m.group(3) == "tracing", k.tail(20)
+    # 128 KiB a CPU by default.
+    assert int(m.group(1)) * int(m.group(2)) == 131072, k.tail(20)
+    k = boot("ltt=off ltt.size=65536", 4)
+    m = k.wait_for(LTT_LINE, 60)
+    assert m.group(3) == "stopped", k.tail(20)
+    assert int(m.group(1)) * int(m.group(2)) == 65536, k.tail(20)
+
+
+@pytest.mark.timeout(240)
+def test_oops_prints_the_last_events_of_every_cpu(boot):
+    """kstub.fault=null (no debugger): after the register dump, the last
+    ltt.oops_dump=N events of each CPU, the fault's own trap_entry last on
+    its CPU."""
+    k = boot("kstub.fault=null ltt.oops_dump=5", 4, expect_crash=True)
+    oops = k.wait_for(r"^Oops: page fault .* on CPU (\d+) in ", 60)
+    cpu = int(oops.group(1))
+    k.wait_for(r"^System halted", 60, start=oops.start())
+    text = k.console[oops.start():]
+    blocks = re.findall(r"^ltt: last (\d+) events of CPU (\d+) \(of (\d+) in "
+                        r"the buffer\):\n((?:  \[.*\n)*)", text, re.M)
+    assert [int(b[1]) for b in blocks] == [0, 1, 2, 3], text
+    for shown, c, total, lines in blocks:
+        assert int(shown) == min(5, int(total)) and int(total) > 0, text
+        assert lines.count("\n") == int(shown), text
+        stamps = [float(t) for t in re.findall(r"^  \[([\d.]+)\]", lines, re.M)]
+        assert stamps == sorted(stamps), text
+    last = blocks[cpu][3].strip().split("\n")[-1]
+    assert re.search(r"trap_entry: vector=14, ", last), text
+
+
+@pytest.mark.timeout(240)
+def test_oops_dump_off(boot):
+    k = boot("kstub.fault=null ltt.oops_dump=0", 2, expect_crash=True)
+    oops = k.wait_for(r"^Oops: page fault", 60)
+    k.wait_for(r"^System halted", 60, start=oops.start())
+    assert "ltt: last" not in k.console, k.tail(40)
