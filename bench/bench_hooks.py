@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
-"""Hook layer benchmark (issue 4): prints tables, never fails on a timing.
+"""Hook layer benchmark (issues 4 and 13): prints tables, never fails on a
+timing.
 
 In the kernel under QEMU (TCG unless real KVM), boot option hooks.bench
 (kernel/hooks_selftest.c), 4 CPUs, loops run with IRQs off, best of 5:
@@ -11,12 +12,24 @@ In the kernel under QEMU (TCG unless real KVM), boot option hooks.bench
     instruction) against the same function unprobed;
   * arming and disarming 1, 10, 100 and 1000 sites (one hook), with the
     patch engine's sync rounds and IPIs, and a bare sync round.
-Peer: Linux 6.1 under the same QEMU TCG on this machine, per probed
-getppid() over a 430 ns baseline (the figures given in issue 4; not
-re-measured here), and Linux's own hardware figures (Documentation/
-trace/kprobes.rst, Xeon E5410).  Under TCG absolute times are emulator
-times: compare only with peers under the same emulator.
+Peer, measured in the same run (bench/linux_peer.py): Debian's stock Linux
+6.1 under the same QEMU, accelerator and -smp, per probed getppid() over
+the bare system call: a kprobe at function entry on ftrace, an optimized
+(jump) kprobe and an int3 kprobe, each a kprobe event with tracing off.
+kstub and Linux boot alternately for --rounds rounds (default 3, or
+KSTUB_BENCH_ROUNDS); each figure and each kstub / Linux ratio (round by
+round) prints as median [min-max].  When the Linux kernel cannot be
+fetched or booted the table says why and kstub's columns still print
+(KSTUB_LINUX_PEER=off or --no-linux skips it).  Linux's own hardware
+figures (Documentation/trace/kprobes.rst, Xeon E5410) are quoted for scale.
+Under TCG absolute times are emulator times: compare only with the peer.
+
+Not yet the same workload: the reference kernel's demo tasks (demo_fib,
+demo_counter on every CPU, demo_watch, the ring-3 task) keep running on
+the other CPUs while CPU 0 measures, and no kernel option quiets them;
+the Linux guest's other CPUs are idle.
 """
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -25,19 +38,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "tools"))
 import harness  # noqa: E402
-from benchlib import table  # noqa: E402
+import linux_peer  # noqa: E402
+from benchlib import fmt_ratio, fmt_stat, median, table  # noqa: E402
 
-# Issue 4: Linux 6.1 guest under this QEMU TCG, per probed getppid(),
-# added to a 430 ns baseline.
-LINUX_TCG = {
-    "baseline_ns": 430,
-    "kprobe_opt_ns": 332,      # optimized (jump) kprobe, no buffer write
-    "kprobe_int3_ns": 1380,    # int3 kprobe
-    "ftrace_entry_ns": 378,    # ftrace function-entry probe
-}
 # Linux documentation, hardware (Xeon E5410): per kprobe hit.
 LINUX_HW_US = {"plain": 0.99, "boosted": 0.43, "optimized": 0.06}
 
+ITEM_RE = re.compile(r"^hooks-bench: item=(\w+) n=\d+ cycles=([\d.]+) ns=([\d.]+)$",
+                     re.M)
+ARM_RE = re.compile(r"^hooks-bench: arm sites=(\d+) arm_us=(\d+) disarm_us=(\d+) "
+                    r"rounds=(\d+) ipis=(\d+) disarm_rounds=(\d+)$", re.M)
+SYNC_RE = re.compile(r"^hooks-bench: sync_round us=(\d+) ipis_per_round=(\d+)$",
+                     re.M)
 
 
 def run_kernel():
@@ -50,59 +62,130 @@ def run_kernel():
         k.close()
 
 
+def parse(con):
+    """One kstub boot's figures: items {name: (cycles, ns)}, arms, sync."""
+    items = {m.group(1): (float(m.group(2)), float(m.group(3)))
+             for m in ITEM_RE.finditer(con)}
+    arms = [tuple(int(x) for x in m.groups()) for m in ARM_RE.finditer(con)]
+    sync = SYNC_RE.search(con)
+    return {"items": items, "arms": arms,
+            "sync": tuple(int(x) for x in sync.groups()) if sync else None}
+
+
 def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=linux_peer.rounds_default(),
+                    help="kstub/Linux rounds, alternated (default 3, or "
+                         "KSTUB_BENCH_ROUNDS)")
+    ap.add_argument("--no-linux", action="store_true",
+                    help="kstub only (also KSTUB_LINUX_PEER=off)")
+    a = ap.parse_args()
     print("Hook layer benchmark (bench/bench_hooks.py); timings are informative")
     if not harness.KERNEL_ELF.exists():
         print("build/kernel.elf missing: run make first")
         return 0
-    try:
-        con, accel = run_kernel()
-    except (harness.WaitTimeout, OSError) as e:
-        print("kernel benchmark did not finish: %s" % str(e).splitlines()[0])
+    peer = linux_peer.Peer("kprobe")
+    if a.no_linux:
+        peer.reason = "--no-linux"
+    else:
+        peer.prepare()
+    kst, lin, accel = [], [], None      # per round; None: that boot failed
+    for i in range(max(1, a.rounds)):
+        print("  round %d/%d: kstub ..." % (i + 1, a.rounds), flush=True)
+        try:
+            con, accel = run_kernel()
+            kst.append(parse(con))
+        except (harness.WaitTimeout, OSError) as e:
+            print("  kstub benchmark did not finish: %s" % str(e).splitlines()[0])
+            kst.append(None)
+        if peer.available:
+            print("  round %d/%d: Linux ..." % (i + 1, a.rounds), flush=True)
+            lin.append(peer.measure())
+        else:
+            lin.append(None)
+    if not any(kst) and not any(lin):
+        print("no figures")
         return 0
-    items = {m.group(1): (float(m.group(2)), float(m.group(3)))
-             for m in re.finditer(r"^hooks-bench: item=(\w+) n=\d+ "
-                                  r"cycles=([\d.]+) ns=([\d.]+)$", con, re.M)}
-    arms = [tuple(int(x) for x in m.groups()) for m in re.finditer(
-        r"^hooks-bench: arm sites=(\d+) arm_us=(\d+) disarm_us=(\d+) "
-        r"rounds=(\d+) ipis=(\d+) disarm_rounds=(\d+)$", con, re.M)]
-    sync = re.search(r"^hooks-bench: sync_round us=(\d+) ipis_per_round=(\d+)$",
-                     con, re.M)
-    print("accelerator: %s, 4 CPUs" % accel)
+    print("accelerator: %s, 4 CPUs, %d round(s)" % (accel or "?", len(kst)))
 
-    def c(name):
-        return items.get(name, (float("nan"), float("nan")))
+    def item(name, col):
+        """Per round: the kstub item's cycles (col 0) or ns (col 1)."""
+        return [r["items"][name][col] if r and name in r["items"] else None
+                for r in kst]
 
-    nos, dis, arm1 = c("nosite"), c("disarmed"), c("armed1")
-    poff, phit = c("probe_off"), c("probe_hit")
+    def over(name, ref):
+        """Per round: ns of item name over item ref (None when missing)."""
+        return [r["items"][name][1] - r["items"][ref][1]
+                if r and name in r["items"] and ref in r["items"] else None
+                for r in kst]
+
+    def lx(case):
+        """Per round: Linux's added ns for a case (None when missing)."""
+        return [r["cases"][case]["added"] if r and case in r["cases"] else None
+                for r in lin]
+
+    def st(vals, fmt="%.1f"):
+        return fmt_stat([v for v in vals if v is not None], fmt)
+
     rows = [
-        ["call, no site", "%.1f" % nos[0], "%.1f" % nos[1], "", ""],
-        ["call, disarmed site (NOP)", "%.1f" % dis[0], "%.1f" % dis[1],
-         "%+.1f" % (dis[1] - nos[1]), ""],
-        ["call, armed site, 1 exit", "%.1f" % arm1[0], "%.1f" % arm1[1],
-         "%+.1f" % (arm1[1] - nos[1]),
-         "ftrace entry +%d, jump kprobe +%d" % (LINUX_TCG["ftrace_entry_ns"],
-                                                 LINUX_TCG["kprobe_opt_ns"])],
-        ["call, probe hit (int3 + out of line)", "%.1f" % phit[0],
-         "%.1f" % phit[1], "%+.1f" % (phit[1] - poff[1]),
-         "int3 kprobe +%d" % LINUX_TCG["kprobe_int3_ns"]],
+        ["call, no site", st(item("nosite", 0)), st(item("nosite", 1)), ""],
+        ["call, disarmed site (NOP)", st(item("disarmed", 0)),
+         st(item("disarmed", 1)), st(over("disarmed", "nosite"), "%+.1f")],
+        ["call, armed site, 1 exit", st(item("armed1", 0)), st(item("armed1", 1)),
+         st(over("armed1", "nosite"), "%+.1f")],
+        ["call, probe hit (int3 + out of line)", st(item("probe_hit", 0)),
+         st(item("probe_hit", 1)), st(over("probe_hit", "probe_off"), "%+.1f")],
     ]
-    table("Per call (kernel under QEMU %s; Linux 6.1 peers under the same "
-          "QEMU TCG, per probed getppid() over %d ns)" % (accel, LINUX_TCG["baseline_ns"]),
-          ["case", "cycles", "ns", "added ns", "Linux 6.1, same TCG (added ns)"],
-          rows)
+    table("kstub per call, kernel under QEMU %s: median [min–max] of %d round(s)"
+          % (accel, len(kst)), ["case", "cycles", "ns", "added ns"], rows)
+
+    def peer_cell(case):
+        v = [x for x in lx(case) if x is not None]
+        return fmt_stat(v, "%+.0f") if v else peer.why_missing(case)
+
+    cmp_rows = [
+        ["armed hook, one exit", st(over("armed1", "nosite"), "%+.0f"),
+         "kprobe at entry, on ftrace", peer_cell("kprobe_ftrace"),
+         fmt_ratio(over("armed1", "nosite"), lx("kprobe_ftrace")), "≤ 0.5×"],
+        ["armed hook, one exit", st(over("armed1", "nosite"), "%+.0f"),
+         "optimized (jump) kprobe", peer_cell("kprobe_opt"),
+         fmt_ratio(over("armed1", "nosite"), lx("kprobe_opt")), ""],
+        ["int3 probe hit", st(over("probe_hit", "probe_off"), "%+.0f"),
+         "int3 kprobe", peer_cell("kprobe_int3"),
+         fmt_ratio(over("probe_hit", "probe_off"), lx("kprobe_int3")), "≤ 0.4×"],
+        ["jump-optimized probe hit", "(not in kstub yet)",
+         "optimized (jump) kprobe", peer_cell("kprobe_opt"), "-", "≤ 0.5×"],
+    ]
+    base = [r["cases"]["base"]["ns"] for r in lin if r and "base" in r["cases"]]
+    table("kstub against Linux in the same run, added ns per hit, median "
+          "[min–max]; Linux: per probed getppid() over the bare call (%s); "
+          "ratio kstub / Linux round by round"
+          % (fmt_stat(base, "%.0f") + " ns" if base else "no figure"),
+          ["kstub", "added ns", "Linux 6.1 peer", "added ns", "ratio", "goal"],
+          cmp_rows)
+    print(peer.describe())
     print("Linux on hardware (kprobes.rst, Xeon E5410), per hit: "
           "%.2f us int3, %.2f us boosted, %.2f us optimized"
           % (LINUX_HW_US["plain"], LINUX_HW_US["boosted"], LINUX_HW_US["optimized"]))
 
-    rows = [[str(s), str(a), str(d), str(r), str(i), str(dr)]
-            for s, a, d, r, i, dr in arms]
-    table("Arming one hook with N sites (median of 21; other CPUs idle)",
+    by_sites = {}
+    for r in kst:
+        for row in (r["arms"] if r else []):
+            by_sites.setdefault(row[0], []).append(row[1:])
+    rows = [[str(s)] + [str(int(median([v[j] for v in vs]))) for j in range(5)]
+            for s, vs in sorted(by_sites.items())]
+    table("Arming one hook with N sites (median of 21 in each boot, median "
+          "of the boots; other CPUs idle)",
           ["sites", "arm us", "disarm us", "sync rounds", "IPIs", "disarm rounds"],
           rows)
-    if sync:
+    syncs = [r["sync"] for r in kst if r and r["sync"]]
+    if syncs:
         print("bare sync round (IPI to %s CPUs, each serializes): %s us"
-              % (sync.group(2), sync.group(1)))
+              % (syncs[0][1], fmt_stat([x[0] for x in syncs], "%.0f")))
+    print("Note: kstub's demo tasks keep running on the other CPUs during the "
+          "benchmark (no kernel\noption quiets them yet); the Linux guest's "
+          "other CPUs are idle.")
     return 0
 
 

@@ -13,3 +13,35 @@ def table(title, header, rows):
     print("-" * len(line))
     for r in rows:
         print("  ".join("%-*s" % (w, c) for w, c in zip(widths, r)))
+
+
+def median(vals):
+    """The median of a non-empty list (the mean of the middle two)."""
+    s = sorted(vals)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def fmt_stat(vals, fmt="%.0f"):
+    """"median [min–max]" of vals ("median" alone for one value, "-" for
+    none), each number through fmt."""
+    vals = list(vals)
+    if not vals:
+        return "-"
+    m = fmt % median(vals)
+    if len(vals) == 1:
+        return m
+    return "%s [%s–%s]" % (m, fmt % min(vals), fmt % max(vals))
+
+
+def ratios(num, den):
+    """Round by round num[i] / den[i], for the rounds where both exist
+    and the denominator is positive (None marks a missing figure)."""
+    return [a / b for a, b in zip(num, den)
+            if a is not None and b is not None and b > 0]
+
+
+def fmt_ratio(num, den, fmt="%.2f"):
+    """fmt_stat of the round-by-round ratios num / den, with an "×"."""
+    r = ratios(num, den)
+    return fmt_stat(r, fmt + "×") if r else "-"
