@@ -6,7 +6,7 @@ timing.
 1. In the kernel under QEMU (TCG unless real KVM): ns per event with 2 and
    8 u64 fields, through a hook-point site disarmed (the NOP) and armed,
    and ltt_log_values() called directly; events/s per CPU with 4 CPUs
-   logging at once (boot option ltt.bench=N, kernel/ltt_bench.c).
+   logging at once (boot option ltt.bench=N, kernel/selftest/ltt_bench.c).
    Peer, measured in the same run (bench/linux_peer.py): Debian's stock
    Linux 6.1 under the same QEMU, accelerator and -smp, per getppid() over
    the bare system call: the ftrace event raw_syscalls:sys_enter enabled
@@ -15,9 +15,8 @@ timing.
    figures and kstub / Linux ratios (round by round) print as median
    [min-max].  If the Linux kernel cannot be fetched or booted the table
    says why and kstub's columns still print (KSTUB_LINUX_PEER=off or
-   --no-linux skips it).  Not yet the same workload: the reference
-   kernel's demo tasks keep running on the other CPUs (no kernel option
-   quiets them); the Linux guest's other CPUs are idle.
+   --no-linux skips it).  Both kernels are idle besides the benchmark
+   (the reference kernel boots with demo=off).
 2. Native user space, one run: the hosted build of trace/ (bench/
    ltt_native.c) beside LTTng-UST (liblttng-ust-dev) logging the same
    payloads, disabled (no session) and enabled (an lttng snapshot session,
@@ -45,7 +44,7 @@ N_KERNEL = 20000
 N_NATIVE = 2000000
 
 def kernel_bench():
-    k = harness.Kernel("ltt.bench=%d ltt.events=none" % N_KERNEL, 4,
+    k = harness.Kernel("ltt.bench=%d ltt.events=none demo=off" % N_KERNEL, 4,
                        name="bench-ltt")
     with k:
         k.start()

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 """Tracepoint benchmark (issue 10): prints tables, never fails on a timing.
 
-The kernel boots with tp.bench (kernel/tp_bench.c): a task on CPU 1 times
+The kernel boots with tp.bench (kernel/selftest/tp_bench.c): a task on CPU 1 times
 calls of tp_bench_target() in rounds that gdb starts; gdb changes the
 tracepoints between rounds.  4 CPUs, QEMU TCG unless real KVM.  Per call,
 IRQs off, best of 5 loops, in one boot:

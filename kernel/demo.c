@@ -6,6 +6,7 @@
  *   demo_counter         incremented under demo_lock on every CPU
  *   demo_watch           written every 100 ms by demo_watch_writer
  *   kstub.fault=null|gp|panic|wx   a fault shortly after boot
+ *   demo=off             none of the above, nor the ring-3 task (benchmarks)
  */
 #include "kernel.h"
 #include "task.h"
@@ -127,6 +128,9 @@ static void demo_fault_thread(void *arg)
 
 void demo_start(void)
 {
+	/* demo=off: an idle kernel for benchmarks against an idle peer. */
+	if (kcmd_is(kern_cmdline, "demo", "off"))
+		return;
 	for (unsigned cpu = 0; cpu < ncpus; cpu++) {
 		task_create("demo_fib", cpu, demo_fib_worker, (void *)(u64)cpu);
 		task_create("demo_counter", cpu, demo_counter_worker, 0);

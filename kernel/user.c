@@ -18,5 +18,7 @@ static void user_thread(void *arg)
 
 void user_start(void)
 {
+	if (kcmd_is(kern_cmdline, "demo", "off"))
+		return;
 	task_create("user_init", ncpus > 2 ? 2 : 0, user_thread, 0);
 }
