@@ -61,6 +61,15 @@ bool kstub_step_expected(void)
 	return me < KSTUB_MAX_CPUS && ks.cpu[me].step_wanted;
 }
 
+bool kstub_cpus_parked(void)
+{
+	unsigned me = port_cpu_id();
+	for (unsigned i = 0; i < port_cpu_count() && i < KSTUB_MAX_CPUS; i++)
+		if (i != me && __atomic_load_n(&ks.cpu[i].state, __ATOMIC_ACQUIRE) == CPU_PARKED)
+			return true;
+	return false;
+}
+
 bool kstub_is_active(void)
 {
 	return __atomic_load_n(&master, __ATOMIC_ACQUIRE) >= 0;

@@ -80,6 +80,14 @@ int kstub_monitor_register(const struct kstub_monitor_cmd *cmd);
 
 /* Debugger state the arch trap glue needs. */
 bool kstub_is_active(void);
+/*
+ * Is any other CPU parked in the debugger (a session runs, or gdb resumed
+ * and it has not left yet: the master does not wait)?  Kernel tasks that
+ * patch code under the hook lock skip a round then: a sync round would
+ * wait for that CPU, holding the lock, and a new stop could find it held.
+ * Any context.
+ */
+bool kstub_cpus_parked(void);
 /* Did gdb ask this CPU to single-step?  (A single-step trap nobody asked
  * for, from a TF that code popped back, is dropped.)  The trapping CPU. */
 bool kstub_step_expected(void);

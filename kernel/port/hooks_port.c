@@ -151,7 +151,8 @@ static void hooks_reaper(void *arg)
 	(void)arg;
 	for (;;) {
 		sleep_ms(100);
-		hook_reclaim();
+		if (!kstub_cpus_parked())
+			hook_reclaim();
 	}
 }
 

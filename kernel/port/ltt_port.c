@@ -120,6 +120,11 @@ static void ltt_ctl(void *arg)
 				__atomic_fetch_and(&a->pending, ~LTT_PENDING_CLEAR,
 						   __ATOMIC_RELEASE);
 		}
+		/* A CPU still leaving the debugger: patch on the next round. */
+		if (kstub_cpus_parked()) {
+			sleep_ms(20);
+			continue;
+		}
 		ltt_sites_sync();
 		a->ack = req;
 		sleep_ms(20);
