@@ -190,7 +190,8 @@ void ltt_port_init(void)
 	size_t n;
 	struct ltt_config cfg = {
 		.ncpus = ncpus,
-		/* 128 KiB a CPU: the last ~10 s of the demo workload. */
+		/* 128 KiB a CPU: the last ~5 s of the demo workload (about 570
+		 * events a second a CPU). */
 		.data_per_cpu = kcmd_u64(kern_cmdline, "ltt.size", 131072),
 		.subbuf_size = (u32)kcmd_u64(kern_cmdline, "ltt.subbuf", 4096),
 		.mode = kcmd_is(kern_cmdline, "ltt.mode", "discard") ? LTT_DISCARD
