@@ -15,6 +15,8 @@
  *   ltt.events=a,b,...     enable only these events (all, none; default all)
  *   ltt.heartbeat=TICKS    heartbeat record period per CPU (default HZ)
  *   ltt.bench=N            run the in-kernel benchmark (kernel/selftest/ltt_bench.c)
+ *   ltt.stress=N           stop/start, clear and resize the recorder N times
+ *                          while every CPU logs (kernel/selftest/ltt_stress.c)
  */
 #include "../kernel.h"
 #include "../task.h"
@@ -30,6 +32,7 @@ int ltt_sites_init(void);
 int ltt_sites_sync(void);
 extern u64 ltt_heartbeat_ticks;
 void ltt_bench_start(void);
+void ltt_stress_start(void);
 
 u64 ltt_port_clock(void)
 {
@@ -230,6 +233,7 @@ void ltt_port_init(void)
 	ltt_sites_sync();
 	task_create("ltt_ctl", 0, ltt_ctl, 0);
 	ltt_bench_start();		/* ltt.bench=N (kernel/selftest/ltt_bench.c) */
+	ltt_stress_start();		/* ltt.stress=N (kernel/selftest/ltt_stress.c) */
 	printk("ltt: %u CPUs x %u x %u bytes, %s, %s, area at %p (%lu KiB)\n",
 	       cfg.ncpus, cfg.n_subbufs, cfg.subbuf_size,
 	       cfg.mode == LTT_DISCARD ? "discard" : "overwrite",

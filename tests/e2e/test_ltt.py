@@ -331,3 +331,16 @@ def test_oops_dump_off(boot):
     oops = k.wait_for(r"^Oops: page fault", 60)
     k.wait_for(r"^System halted", 60, start=oops.start())
     assert "ltt: last" not in k.console, k.tail(40)
+
+
+@pytest.mark.timeout(300)
+def test_recorder_off_on_resize_clear_while_every_cpu_logs(boot):
+    """ltt.stress=N (kernel/selftest/ltt_stress.c): N rounds of stop/start,
+    clear and new geometry while a writer on each of 4 CPUs logs, the
+    area decoded and checked every 8 rounds; then the kernel runs on."""
+    k = boot("ltt.stress=1000", 4)
+    m = k.wait_for(r"^ltt: stress (passed|FAILED).*$", 240)
+    assert m.group(1) == "passed", k.tail(20)
+    checks = re.search(r"(\d+) checks of (\d+) records, (\d+) logged", m.group(0))
+    assert checks and int(checks.group(1)) >= 100 and int(checks.group(2)) > 0, m.group(0)
+    k.wait_for(USER, 30, start=m.end())
