@@ -51,7 +51,7 @@ SYNC_RE = re.compile(r"^hooks-bench: sync_round us=(\d+) ipis_per_round=(\d+)$",
 
 
 def run_kernel():
-    k = harness.Kernel("hooks.bench demo=off", 4, name="bench_hooks")
+    k = harness.Kernel("hooks.bench demo=off ltt=off", 4, name="bench_hooks")
     k.start()
     try:
         k.wait_for(r"^hooks-bench: done$", harness.scaled(300))
@@ -73,35 +73,17 @@ def parse(con):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=linux_peer.rounds_default(),
-                    help="kstub/Linux rounds, alternated (default 3, or "
-                         "KSTUB_BENCH_ROUNDS)")
-    ap.add_argument("--no-linux", action="store_true",
-                    help="kstub only (also KSTUB_LINUX_PEER=off)")
+    linux_peer.add_bench_args(ap)
     a = ap.parse_args()
     print("Hook layer benchmark (bench/bench_hooks.py); timings are informative")
     if not harness.KERNEL_ELF.exists():
         print("build/kernel.elf missing: run make first")
         return 0
-    peer = linux_peer.Peer("kprobe")
-    if a.no_linux:
-        peer.reason = "--no-linux"
-    else:
-        peer.prepare()
-    kst, lin, accel = [], [], None      # per round; None: that boot failed
-    for i in range(max(1, a.rounds)):
-        print("  round %d/%d: kstub ..." % (i + 1, a.rounds), flush=True)
-        try:
-            con, accel = run_kernel()
-            kst.append(parse(con))
-        except (harness.WaitTimeout, OSError) as e:
-            print("  kstub benchmark did not finish: %s" % str(e).splitlines()[0])
-            kst.append(None)
-        if peer.available:
-            print("  round %d/%d: Linux ..." % (i + 1, a.rounds), flush=True)
-            lin.append(peer.measure())
-        else:
-            lin.append(None)
+    peer = linux_peer.peer_for("kprobe", a)
+    def kstub_round():
+        con, accel = run_kernel()
+        return parse(con), accel
+    kst, lin, accel = linux_peer.alternate(a.rounds, kstub_round, peer)
     if not any(kst) and not any(lin):
         print("no figures")
         return 0

@@ -44,7 +44,7 @@ N_KERNEL = 20000
 N_NATIVE = 2000000
 
 def kernel_bench():
-    k = harness.Kernel("ltt.bench=%d ltt.events=none demo=off" % N_KERNEL, 4,
+    k = harness.Kernel("ltt.bench=%d ltt.events=none demo=off ltt=off" % N_KERNEL, 4,
                        name="bench-ltt")
     with k:
         k.start()
@@ -120,34 +120,17 @@ def ust_enabled(exe):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=linux_peer.rounds_default(),
-                    help="kstub/Linux rounds, alternated (default 3, or "
-                         "KSTUB_BENCH_ROUNDS)")
-    ap.add_argument("--no-linux", action="store_true",
-                    help="kstub only (also KSTUB_LINUX_PEER=off)")
+    linux_peer.add_bench_args(ap)
     a = ap.parse_args()
     print("LTT trace benchmark (bench/bench_ltt.py); timings are informative")
     subprocess.run(["make", "-s", "build/kernel.elf"], cwd=REPO, check=True,
                    timeout=600)
-    peer = linux_peer.Peer("event")
-    if a.no_linux:
-        peer.reason = "--no-linux"
-    else:
-        peer.prepare()
-    kst, lin, accel = [], [], "?"       # per round; None: that boot failed
-    for i in range(max(1, a.rounds)):
-        print("  round %d/%d: kstub ..." % (i + 1, a.rounds), flush=True)
-        try:
-            kres, mc, accel = kernel_bench()
-            kst.append((kres, mc))
-        except (harness.WaitTimeout, OSError) as e:
-            print("  kstub benchmark did not finish: %s" % str(e).splitlines()[0])
-            kst.append(None)
-        if peer.available:
-            print("  round %d/%d: Linux ..." % (i + 1, a.rounds), flush=True)
-            lin.append(peer.measure())
-        else:
-            lin.append(None)
+    peer = linux_peer.peer_for("event", a)
+    def kstub_round():
+        kres, mc, accel = kernel_bench()
+        return (kres, mc), accel
+    kst, lin, accel = linux_peer.alternate(a.rounds, kstub_round, peer)
+    accel = accel or "?"
 
     def k(key):
         """Per round: kstub's ns for key (None when missing)."""

@@ -62,7 +62,7 @@ ROUNDS = [
 def one_boot(workdir):
     port = harness.free_udp_port()
     link = "udp:10.0.2.15:%d" % port
-    k = harness.Kernel("kstub=%s tp.bench" % link, 4, name="bench_tp",
+    k = harness.Kernel("kstub=%s tp.bench ltt=off" % link, 4, name="bench_tp",
                        extra_args=harness.udp_netdev(port))
     k.start()
     try:

@@ -499,6 +499,49 @@ def rounds_default():
         return 3
 
 
+def add_bench_args(ap):
+    """The options every benchmark with a Linux peer takes."""
+    ap.add_argument("--rounds", type=int, default=rounds_default(),
+                    help="kstub/Linux rounds, alternated (default 3, or "
+                         "KSTUB_BENCH_ROUNDS)")
+    ap.add_argument("--no-linux", action="store_true",
+                    help="kstub only (also KSTUB_LINUX_PEER=off)")
+
+
+def peer_for(kind, args):
+    """A prepared Peer of `kind` ("kprobe", "event"), or one that says
+    why it is unavailable."""
+    peer = Peer(kind)
+    if args.no_linux:
+        peer.reason = "--no-linux"
+    else:
+        peer.prepare()
+    return peer
+
+
+def alternate(rounds, kstub_round, peer):
+    """Rounds of kstub then Linux.  kstub_round() returns (figures,
+    accelerator) or raises harness.WaitTimeout/OSError.  Returns the
+    per-round lists (None where a boot failed) and the accelerator."""
+    import harness      # the e2e harness (its folder is on sys.path)
+    kst, lin, accel = [], [], None
+    rounds = max(1, rounds)
+    for i in range(rounds):
+        print("  round %d/%d: kstub ..." % (i + 1, rounds), flush=True)
+        try:
+            fig, accel = kstub_round()
+            kst.append(fig)
+        except (harness.WaitTimeout, OSError) as e:
+            print("  kstub benchmark did not finish: %s" % str(e).splitlines()[0])
+            kst.append(None)
+        if peer.available:
+            print("  round %d/%d: Linux ..." % (i + 1, rounds), flush=True)
+            lin.append(peer.measure())
+        else:
+            lin.append(None)
+    return kst, lin, accel
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
