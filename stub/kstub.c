@@ -246,6 +246,31 @@ void kstub_stop_finish(void)
 	stop_t[STOP_REMOVE] = stop_t2 - t1;
 }
 
+/*
+ * Leave the stub (in_stub off).  A roundup NMI that came on our way out
+ * was swallowed (kstub_nmi keeps its flag): a session that started
+ * meanwhile is waiting for this CPU, so park for it now.
+ */
+static void leave_stub(unsigned me, struct arch_regs *r)
+{
+	struct kstub_cpu *c = &ks.cpu[me];
+	for (;;) {
+		__atomic_store_n(&c->in_stub, false, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&accepting, __ATOMIC_SEQ_CST) ||
+		    !__atomic_load_n(&c->nmi_sent, __ATOMIC_SEQ_CST))
+			return;
+		/* An NMI now is swallowed; we answer for it. */
+		__atomic_store_n(&c->in_stub, true, __ATOMIC_SEQ_CST);
+		if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
+			continue;	/* its NMI took us meanwhile */
+		u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
+		if (!__atomic_load_n(&accepting, __ATOMIC_ACQUIRE))
+			continue;
+		c->stop.kind = KSTUB_STOP_NONE;
+		park(me, r, gen, false);
+	}
+}
+
 /* Become master, or park under the current one.  Returns true when this
  * CPU is master; false when it parked and was released (*go says how). */
 static bool join_session(unsigned me, struct arch_regs *r, int *go)
@@ -291,14 +316,14 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	 */
 	if ((stop->kind == KSTUB_STOP_ATTACH || stop->kind == KSTUB_STOP_BREAKIN) &&
 	    c->poll_gen != __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE)) {
-		c->in_stub = false;
+		leave_stub(me, r);
 		return;
 	}
 	c->regs = r;
 	c->stop = *stop;
 	c->step_wanted = false;
 	if (!join_session(me, r, &go)) {
-		c->in_stub = false;
+		leave_stub(me, r);
 		return;
 	}
 	/* No watchpoint may fire on the memory gdb reads through us. */
@@ -370,9 +395,9 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	}
 	c->stop.kind = KSTUB_STOP_NONE;
 	c->state = CPU_RUNNING;
-	c->in_stub = false;
 	__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&master, -1, __ATOMIC_RELEASE);
+	leave_stub(me, r);
 }
 
 bool kstub_nmi(struct arch_regs *r)
@@ -381,12 +406,11 @@ bool kstub_nmi(struct arch_regs *r)
 	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
 		return false;
 	struct kstub_cpu *c = &ks.cpu[me];
-	/* A CPU in the stub is parked or on its way: any NMI is ours (a
-	 * roundup it already answered by staying parked, see park()). */
-	if (c->in_stub) {
-		__atomic_store_n(&c->nmi_sent, false, __ATOMIC_RELEASE);
+	/* A CPU in the stub is parked, on its way in or on its way out:
+	 * any NMI is ours.  The flag stays: park() and leave_stub() answer
+	 * a roundup this CPU would otherwise miss. */
+	if (c->in_stub)
 		return true;
-	}
 	/* Otherwise only NMIs a master sent are ours. */
 	if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
 		return false;
