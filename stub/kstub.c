@@ -110,6 +110,19 @@ static void wait_parked(int me)
  * gen) ends, or the master tells it to step.  Returns GO_STEP or
  * GO_CONTINUE.
  */
+/*
+ * Is a session of generation gen rounding this CPU up?  nmi_sent alone
+ * can be stale: an NMI the park IDT swallowed leaves it set; the
+ * generation tells an old request from the current one.  (A master never
+ * has a request of its own session: within a generation the master is
+ * always the same CPU.)
+ */
+static bool roundup_for_me(const struct kstub_cpu *c, u32 gen)
+{
+	return __atomic_load_n(&accepting, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&c->nmi_gen, __ATOMIC_ACQUIRE) == gen;
+}
+
 static int park(unsigned cpu, struct arch_regs *r, u32 gen, bool from_nmi)
 {
 	struct kstub_cpu *c = &ks.cpu[cpu];
@@ -134,7 +147,7 @@ static int park(unsigned cpu, struct arch_regs *r, u32 gen, bool from_nmi)
 			 * NMI context the NMI is held until we return, and
 			 * brings us back.
 			 */
-			if (!from_nmi && __atomic_load_n(&accepting, __ATOMIC_ACQUIRE) &&
+			if (!from_nmi && roundup_for_me(c, now) &&
 			    __atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL)) {
 				gen = now;
 				__atomic_store_n(&c->park_gen, gen, __ATOMIC_RELEASE);
@@ -251,20 +264,26 @@ void kstub_stop_finish(void)
  * was swallowed (kstub_nmi keeps its flag): a session that started
  * meanwhile is waiting for this CPU, so park for it now.
  */
-static void leave_stub(unsigned me, struct arch_regs *r)
+static void leave_stub(unsigned me, struct arch_regs *r, bool stepping)
 {
 	struct kstub_cpu *c = &ks.cpu[me];
+	/* Stepping for the master: the step's trap brings it straight back
+	 * (parking now would report a step that never ran). */
+	if (stepping) {
+		__atomic_store_n(&c->in_stub, false, __ATOMIC_SEQ_CST);
+		return;
+	}
 	for (;;) {
 		__atomic_store_n(&c->in_stub, false, __ATOMIC_SEQ_CST);
-		if (!__atomic_load_n(&accepting, __ATOMIC_SEQ_CST) ||
+		u32 gen = __atomic_load_n(&release_gen, __ATOMIC_SEQ_CST);
+		if (!roundup_for_me(c, gen) ||
 		    !__atomic_load_n(&c->nmi_sent, __ATOMIC_SEQ_CST))
 			return;
 		/* An NMI now is swallowed; we answer for it. */
 		__atomic_store_n(&c->in_stub, true, __ATOMIC_SEQ_CST);
 		if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
 			continue;	/* its NMI took us meanwhile */
-		u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
-		if (!__atomic_load_n(&accepting, __ATOMIC_ACQUIRE))
+		if (!roundup_for_me(c, gen))
 			continue;
 		c->stop.kind = KSTUB_STOP_NONE;
 		park(me, r, gen, false);
@@ -316,14 +335,14 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	 */
 	if ((stop->kind == KSTUB_STOP_ATTACH || stop->kind == KSTUB_STOP_BREAKIN) &&
 	    c->poll_gen != __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE)) {
-		leave_stub(me, r);
+		leave_stub(me, r, false);
 		return;
 	}
 	c->regs = r;
 	c->stop = *stop;
 	c->step_wanted = false;
 	if (!join_session(me, r, &go)) {
-		leave_stub(me, r);
+		leave_stub(me, r, go == GO_STEP);
 		return;
 	}
 	/* No watchpoint may fire on the memory gdb reads through us. */
@@ -339,9 +358,13 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	stop_t0 = rsp_stats_now();
 	if (!others_held) {
 		__atomic_store_n(&accepting, true, __ATOMIC_RELEASE);
-		for (unsigned i = 0; i < port_cpu_count(); i++)
-			if (i != me)
-				__atomic_store_n(&ks.cpu[i].nmi_sent, true, __ATOMIC_RELEASE);
+		u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
+		for (unsigned i = 0; i < port_cpu_count(); i++) {
+			if (i == me)
+				continue;
+			__atomic_store_n(&ks.cpu[i].nmi_gen, gen, __ATOMIC_RELAXED);
+			__atomic_store_n(&ks.cpu[i].nmi_sent, true, __ATOMIC_RELEASE);
+		}
 		port_roundup_others();
 		roundup_pending = true;
 	}
@@ -397,7 +420,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	c->state = CPU_RUNNING;
 	__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&master, -1, __ATOMIC_RELEASE);
-	leave_stub(me, r);
+	leave_stub(me, r, others_held);
 }
 
 bool kstub_nmi(struct arch_regs *r)
@@ -415,8 +438,8 @@ bool kstub_nmi(struct arch_regs *r)
 	if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
 		return false;
 	u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
-	if (!__atomic_load_n(&accepting, __ATOMIC_ACQUIRE))
-		return true;
+	if (!roundup_for_me(c, gen))
+		return true;	/* late: its session is over */
 	c->in_stub = true;
 	c->stop.kind = KSTUB_STOP_NONE;
 	park(me, r, gen, true);

@@ -21,6 +21,7 @@ struct kstub_cpu {
 	volatile u32 park_gen;		/* release_gen of the session it parked for */
 	volatile bool in_stub;		/* NMI while in here: ignore it */
 	volatile bool nmi_sent;		/* a master sent this CPU an NMI */
+	volatile u32 nmi_gen;		/* release_gen of the session that sent it */
 	volatile bool step_wanted;	/* gdb asked this CPU to single-step */
 	u32 poll_gen;			/* release_gen when its poller saw $ or ^C */
 	struct kstub_stop stop;		/* why it entered */
