@@ -816,6 +816,15 @@ static void q_tstart(char *pkt, size_t n)
 	bool was_on = ltt_is_active() && ltt_static_active();
 	ltt_stop();
 	int r = set_geometry(a);
+	if (r == -1 && was_on) {
+		/* The flight recorder runs and a CPU was stopped inside one
+		 * of its records: the buffer cannot be emptied now.  Keep it
+		 * (and its history) as it is; this run's frames are told
+		 * apart by their run number. */
+		rsp_console("kstub: a CPU is stopped inside a trace record: the "
+			    "buffer keeps its size, mode and contents for this run\n");
+		r = 0;
+	}
 	if (r) {
 		if (was_on)
 			ltt_start();

@@ -58,7 +58,7 @@ def test_walkthrough_condition_passcount_tfind_tsave(target, tmp_path):
     expression, teval on a TSV, pass count; tstatus, info tracepoints,
     every tfind form, tdump, reading registers and memory from frames;
     tsave and tsave -ctf read back with no kernel."""
-    t = target()
+    t = target("ltt=off")  # gdb owns the buffer (no flight recorder)
     t.kernel.wait_for(USER, 30)
     tf = tmp_path / "t.tf"
     ctf = tmp_path / "ctf"
@@ -130,7 +130,7 @@ def test_mid_function_while_stepping_strings_builtins(target, tmp_path):
     """A tracepoint in the middle of a function with while-stepping (each
     step a frame of the same tracepoint, other CPUs running), a string
     collected with collect/s, and the built-in TSVs."""
-    t = target()
+    t = target("ltt=off")  # gdb owns the buffer (no flight recorder)
     t.kernel.wait_for(USER, 30)
     sym = ElfSymbols(KERNEL)
     mid = sym.addr("demo_fib") + 0x10     # lea -0x1(%rdi),%rdi before the call
@@ -224,7 +224,7 @@ def test_static_tracepoint_on_ltt_site_and_ltt_dump(target, tmp_path):
 
 @pytest.mark.timeout(300)
 def test_linear_buffer_fills_circular_keeps_newest(target, tmp_path):
-    t = target()
+    t = target("ltt=off")  # gdb owns the buffer (no flight recorder)
     t.kernel.wait_for(USER, 30)
     out = script(t, tmp_path, [
         "set trace-buffer-size 16384",
@@ -252,7 +252,7 @@ def test_linear_buffer_fills_circular_keeps_newest(target, tmp_path):
 
 @pytest.mark.timeout(300)
 def test_disconnected_tracing_and_reconnect(target, tmp_path):
-    t = target()
+    t = target("ltt=off")  # gdb owns the buffer (no flight recorder)
     t.kernel.wait_for(USER, 30)
     out = script(t, tmp_path, [
         "set disconnected-tracing on",
@@ -289,7 +289,7 @@ def test_enable_disable_error_and_refusals(target, tmp_path):
     """Refused addresses carry their reason; a run-time fault in a
     condition ends the run with terror and the kernel goes on;
     disabling a tracepoint during a run stops its hits."""
-    t = target()
+    t = target("ltt=off")  # gdb owns the buffer (no flight recorder)
     t.kernel.wait_for(USER, 30)
     fib = ElfSymbols(KERNEL).addr("demo_fib")
     src = open(os.path.join(os.path.dirname(KERNEL), "..", "kernel", "demo.c")).read()
@@ -374,7 +374,7 @@ def test_malformed_tracepoint_packets(target, tmp_path):
     """Bad QT packets each get an error naming the field or the reason and
     install nothing; expressions that fail verification are refused with
     a reason; a duplicate QTDP is accepted; tracing works afterwards."""
-    t = target()
+    t = target("ltt=off")  # gdb owns the buffer (no flight recorder)
     t.kernel.wait_for(USER, 30)
     fib = ElfSymbols(KERNEL).addr("demo_fib")
     a = "%016x" % fib
@@ -447,7 +447,7 @@ def test_malformed_tracepoint_packets(target, tmp_path):
 def test_target_side_conditions_and_agent_dprintf(target, tmp_path):
     """break ... if evaluated in the kernel: gdb only hears of true hits;
     dprintf in agent style prints from the kernel without stopping it."""
-    t = target()
+    t = target("ltt=off")  # gdb owns the buffer (no flight recorder)
     t.kernel.wait_for(USER, 30)
     out = script(t, tmp_path, [
         # A tracepoint's probe stays declared for the next tstart: a
