@@ -137,11 +137,9 @@ def main():
         ["jump-optimized probe hit", "(not in kstub yet)",
          "optimized (jump) kprobe", peer_cell("kprobe_opt"), "-", "≤ 0.5×"],
     ]
-    base = [r["cases"]["base"]["ns"] for r in lin if r and "base" in r["cases"]]
     table("kstub against Linux in the same run, added ns per hit, median "
           "[min–max]; Linux: per probed getppid() over the bare call (%s); "
-          "ratio kstub / Linux round by round"
-          % (fmt_stat(base, "%.0f") + " ns" if base else "no figure"),
+          "ratio kstub / Linux round by round" % linux_peer.baseline_text(lin),
           ["kstub", "added ns", "Linux 6.1 peer", "added ns", "ratio", "goal"],
           cmp_rows)
     print(peer.describe())

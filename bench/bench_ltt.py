@@ -164,11 +164,10 @@ def main():
     def peer_cell(case):
         v = [x for x in lx(case) if x is not None]
         return fmt_stat(v, "%+.0f") if v else peer.why_missing(case)
-    base = [r["cases"]["base"]["ns"] for r in lin if r and "base" in r["cases"]]
     table("kstub against Linux in the same run, added ns per event, median "
           "[min–max]; Linux: ftrace raw_syscalls:sys_enter per getppid() over "
           "the bare call (%s); ratio kstub / Linux round by round"
-          % (fmt_stat(base, "%.0f") + " ns" if base else "no figure"),
+          % linux_peer.baseline_text(lin),
           ["kstub", "added ns", "Linux 6.1 peer", "added ns", "ratio", "goal"],
           [["2 u64, enabled, at its site", st(over("enabled2"), "%+.1f"),
             "event enabled, tracing on", peer_cell("event_on"),
@@ -177,7 +176,8 @@ def main():
             "event enabled, tracing off", peer_cell("event_off"),
             fmt_ratio(over("flagoff2"), lx("event_off")), ""],
            ["2 u64, disabled (NOP site)", st(over("disabled2"), "%+.1f"),
-            "event disabled (no site)", "+0" if base else peer.why_missing("base"),
+            "event disabled (no site)", "+0" if any(r and "base" in r["cases"] for r in lin)
+            else peer.why_missing("base"),
             "", "≈ no site"]])
     print(peer.describe())
 

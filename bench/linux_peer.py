@@ -542,6 +542,14 @@ def alternate(rounds, kstub_round, peer):
     return kst, lin, accel
 
 
+def baseline_text(lin):
+    """The bare getppid() of the Linux rounds, "509 [471-520] ns", for the
+    comparison tables' titles."""
+    from benchlib import fmt_stat
+    base = [r["cases"]["base"]["ns"] for r in lin if r and "base" in r["cases"]]
+    return fmt_stat(base, "%.0f") + " ns" if base else "no figure"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
