@@ -55,6 +55,8 @@ META_PACKAGE = "linux-image-amd64"
 CPUS = 4                # as the kstub benchmarks
 MEMORY = "256M"         # harness.Kernel's default, as the kstub benchmarks
 BOOT_TIMEOUT = 600      # seconds for one boot and all its measurements
+STALL_TIMEOUT = 150     # seconds without a new result line: the guest hung
+                        # (seen: a soft lockup of the guest's init under TCG)
 
 CASES = {
     "base": "bare getppid() system call",
@@ -430,9 +432,17 @@ class Peer:
         t0 = time.monotonic()
         try:
             k.start()
-            k.wait_for(r"^linux-peer: kernel=", self.timeout)
+            m = k.wait_for(r"^linux-peer: kernel=", self.timeout)
             self.boot_s.append(time.monotonic() - t0)
-            k.wait_for(r"^linux-peer: done$", self.timeout)
+            # Each case prints a line; a guest that stops printing hung.
+            deadline, pos = time.monotonic() + self.timeout, m.end()
+            while True:
+                left = min(STALL_TIMEOUT, deadline - time.monotonic())
+                m = k.wait_for(r"^linux-peer: (case=.*|done)$", max(1, left),
+                               start=pos)
+                pos = m.end()
+                if m.group(1) == "done":
+                    break
             self.total_s.append(time.monotonic() - t0)
             res = parse_output(k.console)
         except (harness.WaitTimeout, OSError) as e:
@@ -536,7 +546,12 @@ def alternate(rounds, kstub_round, peer):
             kst.append(None)
         if peer.available:
             print("  round %d/%d: Linux ..." % (i + 1, rounds), flush=True)
-            lin.append(peer.measure())
+            res = peer.measure()
+            if res is None and peer.errors:     # a hung guest: once more
+                print("  Linux round failed (%s); booting it again"
+                      % peer.errors[-1].split(" (console")[0], flush=True)
+                res = peer.measure()
+            lin.append(res)
         else:
             lin.append(None)
     return kst, lin, accel
