@@ -16,13 +16,13 @@
  * then waits for the next live operation.
  *
  * Arming: a hook's exits run only while its gate is open: its own `live`
- * word (hook_arm) or its set's (hook_set_arm).  Sites are patched to
- * `call hook_trampoline` (or int3, for probes) before a gate opens, and
- * back to the NOP only after it closed.  So a set is armed by one patch
- * batch (three sync rounds for any number of sites) followed by one
- * release store: other CPUs see every hook of it live or none.  A site
- * caught mid-batch is emulated as the NOP it is equivalent to (its gate is
- * closed while it is in flight), see emulate_site().
+ * word (hook_arm) or its set's (hook_set_arm).  Sites are patched to a
+ * jump to their out-of-line block (or int3, for probes) before a gate
+ * opens, and back to the NOP only after it closed.  So a set is armed by
+ * one patch batch (three sync rounds for any number of sites) followed by
+ * one release store: other CPUs see every hook of it live or none.  A
+ * site caught mid-batch takes the jump (the patch engine emulates it) and
+ * finds the gate closed: the same as the NOP.
  */
 #include "hook.h"
 #include "hook_arch.h"
@@ -30,6 +30,9 @@
 #include "patch.h"
 #include "../stub/kstub_port.h"
 #include "../lib/string.h"
+#ifndef KSTUB_HOSTED
+#include "../arch/x86_64/cpu.h"		/* irq_save */
+#endif
 
 #define NAME_LEN 32
 #define EXIT_NAME_LEN 24
@@ -94,6 +97,7 @@ struct hook {
 
 struct site {
 	u64 addr;
+	u64 target;			/* the armed site jumps there */
 	struct hook *hook;
 	u8 nargs;
 	u8 len;
@@ -286,15 +290,24 @@ static void run_exits(struct hook *h, const struct hook_args *args)
 	}
 }
 
-void hook_dispatch_static(u64 a0, u64 a1, u64 a2, u64 a3, u64 site)
+#ifdef KSTUB_HOSTED
+static inline u64 irq_save(void) { return 0; }	/* no CPUs to sync with */
+static inline void irq_restore(u64 f) { (void)f; }
+#endif
+
+/* Static hook records are never freed, so ref->hook needs no protection;
+ * the exit array does: IRQs off from its load to the last exit. */
+void hook_fire(struct hook_ref *ref, u64 a0, u64 a1, u64 a2, u64 a3)
 {
-	const struct site *s = find_site(site);
-	if (!s || !is_live(s->hook))
+	struct hook *h = ref->hook;
+	if (!h)
 		return;
-	struct hook_args args = { .a = { a0, a1, a2, a3 }, .regs = 0, .addr = site };
-	for (u32 i = s->nargs; i < 4; i++)
-		args.a[i] = 0;	/* registers the site did not set */
-	run_exits(s->hook, &args);
+	u64 f = irq_save();
+	if (is_live(h)) {
+		struct hook_args args = { .a = { a0, a1, a2, a3 }, .addr = h->addr };
+		run_exits(h, &args);
+	}
+	irq_restore(f);
 }
 
 static struct hook_probe *find_probe(u64 addr);
@@ -312,16 +325,25 @@ const struct arch_probe *hook_probe_hit(u64 addr, struct arch_regs *regs)
 }
 
 #ifdef KSTUB_HOSTED
-/* HOOK() in hosted builds (arch/x86_64/hook_site.h). */
-void hook_hosted_fire(const char *name, unsigned nargs, u64 a0, u64 a1,
-		      u64 a2, u64 a3)
+static unsigned init_gen;	/* hook_init() calls: a ref from before is stale */
+
+/* HOOK() in hosted builds (arch/x86_64/hook_site.h).  The name is looked
+ * up once per site and init; static hooks are never freed. */
+void hook_hosted_fire(struct hook_ref *ref, const char *name, unsigned nargs,
+		      u64 a0, u64 a1, u64 a2, u64 a3)
 {
-	struct hook *h = ready ? find_hook(name) : 0;
-	if (!h || !is_live(h))
+	(void)nargs;		/* the macro passed 0 for the missing ones */
+	struct hook *h = ref->hook;
+	if (!h || ref->gen != init_gen) {
+		h = ready ? find_hook(name) : 0;
+		if (!h || !h->is_static)
+			return;
+		ref->hook = h;
+		ref->gen = init_gen;
+	}
+	if (!is_live(h))
 		return;
 	struct hook_args args = { .a = { a0, a1, a2, a3 }, .addr = h->addr };
-	for (unsigned i = nargs; i < 4; i++)
-		args.a[i] = 0;
 	run_exits(h, &args);
 }
 #endif
@@ -336,26 +358,17 @@ static struct hook_probe *find_probe(u64 addr)
 }
 
 /*
- * patch_int3 met an op of a batch in flight it cannot emulate itself:
- *  - a static site's `call hook_trampoline`: skip it as the NOP it
- *    replaces or is replaced by.  That is exact, not an approximation:
- *    while a site is in a batch its hook's gate is closed (sites are
- *    patched before a gate opens and after it closes), and the
- *    trampoline with a closed gate does nothing;
- *  - a probe being removed (its first byte going back): the probe is
- *    findable until the batch is over, so its handler runs the displaced
- *    instruction out of line.  Retrying instead could spin forever with
- *    IRQs off while the batch waits for this CPU's sync.
+ * patch_int3 met an op of a batch in flight it cannot emulate itself (a
+ * static site's jump it emulates itself): a probe being removed (its
+ * first byte going back).  The probe is findable until the batch is
+ * over, so its handler runs the displaced instruction out of line.
+ * Retrying instead could spin forever with IRQs off while the batch
+ * waits for this CPU's sync.
  */
 static int emulate_op(const struct patch_op *op, u64 *pc)
 {
-	if (find_probe(op->addr))
-		return -1;
-	if (!find_site(op->addr) ||
-	    !arch_hook_is_site_call(op->addr, op->bytes, op->len))
-		return 0;
-	*pc = op->addr + op->len;
-	return 1;
+	(void)pc;
+	return find_probe(op->addr) ? -1 : 0;
 }
 
 /* Addresses of the last removed probes, for hook_owns_addr(). */
@@ -436,9 +449,15 @@ void hook_init(void)
 			j--;
 		}
 		u8 nop[PATCH_MAX_LEN];
-		sites[j] = (struct site){ d[i].addr, h, (u8)d[i].nargs,
-					  (u8)arch_hook_site_insn(d[i].addr, false, nop) };
+		sites[j] = (struct site){ d[i].addr, d[i].target, h, (u8)d[i].nargs,
+					  (u8)arch_hook_site_insn(d[i].addr, d[i].target,
+								  false, nop) };
+		if (d[i].ref)
+			d[i].ref->hook = h;
 	}
+#ifdef KSTUB_HOSTED
+	init_gen++;
+#endif
 	patch_set_emulator(emulate_op);
 	ready = true;
 }
@@ -482,8 +501,9 @@ static int patch_hooks(struct hook *const *hs, size_t n, bool arm)
 		if (!sites[i].hook->mark)
 			continue;
 		u8 want[PATCH_MAX_LEN], now[PATCH_MAX_LEN];
-		size_t len = arch_hook_site_insn(sites[i].addr, arm, want);
-		arch_hook_site_insn(sites[i].addr, !arm, now);
+		size_t len = arch_hook_site_insn(sites[i].addr, sites[i].target,
+						 arm, want);
+		arch_hook_site_insn(sites[i].addr, sites[i].target, !arm, now);
 		err = add_op(&k, sites[i].addr, want, now, len);
 	}
 	for (size_t i = 0; i < n && !err; i++) {

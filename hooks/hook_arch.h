@@ -14,20 +14,21 @@
 struct hook_site_desc {
 	u64 addr;		/* the site's first byte */
 	const char *name;	/* hook name */
-	u32 nargs;		/* 0..4 arguments pinned at the site */
+	u32 nargs;		/* 0..4 arguments */
 	u32 flags;		/* 0 */
+	u64 target;		/* where the armed site jumps */
+	struct hook_ref *ref;	/* hook_init() points it at the hook */
 };
 
 /* --- provided by the arch ------------------------------------------- */
 
 /* The .hook_sites descriptors, in link order.  Boot, once. */
 const struct hook_site_desc *arch_hook_sites(size_t *n);
-/* The bytes of a static site disarmed (a NOP) or armed (a call to the
- * trampoline); returns their number (<= PATCH_MAX_LEN). */
-size_t arch_hook_site_insn(u64 site, bool armed, u8 *out);
-/* Is bytes[0..len) at addr the armed form of a static site?  (So the
- * patch engine can emulate an in-flight site: see hook.c.) */
-bool arch_hook_is_site_call(u64 addr, const u8 *bytes, size_t len);
+/* The bytes of a static site disarmed (a NOP) or armed (a jump to its
+ * out-of-line block at target); returns their number (<= PATCH_MAX_LEN).
+ * The patch engine emulates the jump for a CPU that meets a site in
+ * flight (patch.c), which is exact: the hook's gate is closed then. */
+size_t arch_hook_site_insn(u64 site, u64 target, bool armed, u8 *out);
 /* Read code, fault-safe; returns the number of bytes NOT read. */
 size_t arch_hook_read(u64 addr, u8 *buf, size_t n);
 
@@ -48,10 +49,10 @@ void arch_probe_resume(const struct arch_probe *p, struct arch_regs *r);
 /* --- provided by hooks/hook.c, called by the arch -------------------- */
 
 /*
- * From the trampoline, IRQs off: a static site at `site` was reached with
- * arguments a0..a3.  Runs the hook's exits if it is armed.
+ * hook_fire(ref, a0..a3) (declared in hook_site.h): from an armed static
+ * site's out-of-line block, any context, IRQs as the site had them.  Runs
+ * the hook's exits (IRQs off) if its gate is open.
  */
-void hook_dispatch_static(u64 a0, u64 a1, u64 a2, u64 a3, u64 site);
 /*
  * From the int3 handler, IRQs off: is addr a probe?  If so run its exits
  * (if armed) with regs, and return the probe so the arch can execute the

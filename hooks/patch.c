@@ -22,8 +22,7 @@
  * patch_int3(), which emulates the new instruction:
  *   - a NOP of any length: skip it;
  *   - jmp rel32: go to its target;
- *   - whatever the registered emulator accepts (the hook layer's
- *     `call hook_trampoline`, see hooks/hook.c), or hands back to its
+ *   - whatever the registered emulator accepts, or hands back to its
  *     owner (a probe being removed: the probe handler runs the
  *     displaced instruction out of line, whatever byte 0 holds now);
  *   - int3 itself (a breakpoint or probe being inserted): not ours, the

@@ -58,7 +58,7 @@ void patch_get_stats(struct patch_stats *s);
  * op (*pc set), -1 when the int3 belongs to someone else who will run
  * the instruction (patch_int3 then returns false: a probe being removed),
  * 0 when it does not know (patch_int3 rewinds and retries).  The hook
- * layer uses it for `call hook_trampoline` and for probes (hooks/hook.c).
+ * layer uses it for probes being removed (hooks/hook.c).
  * Boot, once.
  */
 typedef int (*patch_emulate_fn)(const struct patch_op *op, u64 *pc);

@@ -1,19 +1,27 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
- * x86_64 encoding of a static hook site (HOOK() in hooks/hook.h).
+ * x86_64 encoding of a static hook site (HOOK() in hooks/hook.h): a
+ * static branch, the way Linux's static keys and tracepoints are built.
  *
- * A site is one 5-byte NOP, 0f 1f 44 00 00 (nopl 0x0(%rax,%rax,1)), with
- * the hook's arguments pinned by asm operands in rdi, rsi, rdx, rcx (the
- * first four SysV argument registers, so the trampoline passes them on to
- * C untouched), plus a descriptor in the .hook_sites section:
+ * A site is one 5-byte NOP, 0f 1f 44 00 00 (nopl 0x0(%rax,%rax,1)), in an
+ * `asm goto` whose only label is an out-of-line block the compiler builds
+ * like any cold code:
  *
- *     .quad site address, .quad name string, .long nargs, .long 0
+ *     hook_fire(&ref, a0, a1, a2, a3);    (an ordinary C call)
+ *
+ * plus a descriptor in the .hook_sites section:
+ *
+ *     .quad site, name string; .long nargs, flags; .quad block, &ref
  *
  * (struct hook_site_desc in hooks/hook_arch.h).  Armed, the patch engine
- * replaces the NOP with `call hook_trampoline` (e8 rel32, the same five
- * bytes).  The trampoline preserves every register and the flags, so the
- * compiler sees an asm that only reads its inputs; the "memory" clobber
- * keeps stores that an exit may read ahead of the site.
+ * replaces the NOP with `jmp block` (e9 rel32, the same five bytes).  So a
+ * disarmed site costs the NOP and nothing else (the arguments are not even
+ * computed), and an armed one costs a call with the arguments in
+ * registers: no trampoline saving every register and the flags.  `ref` is
+ * a static variable of the expansion; hook_init() points it at the hook,
+ * so the dispatcher needs no lookup.  If the compiler copies a site (a
+ * function inlined twice), every copy gets a descriptor; copies share the
+ * ref, which is fine: they are one hook.
  *
  * The name is a C identifier; the hook is named by its spelling
  * (HOOK(irq_entry, vec) declares hook "irq_entry").  One name may appear
@@ -33,19 +41,33 @@
 #define HOOK_CAT_(a, b) a##b
 #define HOOK_CAT(a, b) HOOK_CAT_(a, b)
 
+/* Where a site's dispatcher finds its hook (filled by hook_init()). */
+struct hook_ref {
+	void *hook;
+	unsigned gen;		/* hosted: the hook_init() it was found in */
+};
+
+#define HOOK_SITE_IMPL(name, ...) \
+	HOOK_SITE_N_(name, HOOK_NARGS_(name, ##__VA_ARGS__), ##__VA_ARGS__, 0, 0, 0, 0)
+
+/* The dispatcher of the out-of-line blocks (hooks/hook.c); hosted unit
+ * tests call it to play a CPU running through an armed site. */
+void hook_fire(struct hook_ref *ref, u64 a0, u64 a1, u64 a2, u64 a3);
+
 #ifdef KSTUB_HOSTED
 
-void hook_hosted_fire(const char *name, unsigned nargs, u64 a0, u64 a1,
-		      u64 a2, u64 a3);
-#define HOOK_SITE_IMPL(name, ...) \
-	HOOK_HOSTED_(name, HOOK_NARGS_(name, ##__VA_ARGS__), ##__VA_ARGS__, 0, 0, 0, 0)
-#define HOOK_HOSTED_(name, n, a0, a1, a2, a3, ...) \
-	hook_hosted_fire(#name, n, (u64)(a0), (u64)(a1), (u64)(a2), (u64)(a3))
+void hook_hosted_fire(struct hook_ref *ref, const char *name, unsigned nargs,
+		      u64 a0, u64 a1, u64 a2, u64 a3);
+#define HOOK_SITE_N_(name, n, a0, a1, a2, a3, ...) do {                  \
+	static struct hook_ref hook_ref_;                                 \
+	hook_hosted_fire(&hook_ref_, #name, n, (u64)(a0), (u64)(a1),     \
+			 (u64)(a2), (u64)(a3));                           \
+} while (0)
 
 #else
 
-/* The NOP and its descriptor; %= is not needed: 1: and 2: are local
- * labels, and every expansion of the asm gets its own. */
+/* The NOP and its descriptor; 1: and 2: are local labels, and every
+ * expansion of the asm gets its own. */
 #define HOOK_SITE_ASM_(name, n)                                          \
 	"1:\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n\t"                      \
 	".pushsection .rodata.hook_names, \"aMS\", @progbits, 1\n"       \
@@ -55,24 +77,20 @@ void hook_hosted_fire(const char *name, unsigned nargs, u64 a0, u64 a1,
 	".balign 8\n\t"                                                   \
 	".quad 1b, 2b\n\t"                                                \
 	".long " #n ", 0\n\t"                                             \
+	".quad %l[hook_on_], %c[hook_ref]\n\t"                            \
 	".popsection"
 
-#define HOOK_SITE_0(name) \
-	__asm__ volatile(HOOK_SITE_ASM_(name, 0) ::: "memory")
-#define HOOK_SITE_1(name, a0) \
-	__asm__ volatile(HOOK_SITE_ASM_(name, 1) :: "D"((u64)(a0)) : "memory")
-#define HOOK_SITE_2(name, a0, a1) \
-	__asm__ volatile(HOOK_SITE_ASM_(name, 2) :: "D"((u64)(a0)), \
-			 "S"((u64)(a1)) : "memory")
-#define HOOK_SITE_3(name, a0, a1, a2) \
-	__asm__ volatile(HOOK_SITE_ASM_(name, 3) :: "D"((u64)(a0)), \
-			 "S"((u64)(a1)), "d"((u64)(a2)) : "memory")
-#define HOOK_SITE_4(name, a0, a1, a2, a3) \
-	__asm__ volatile(HOOK_SITE_ASM_(name, 4) :: "D"((u64)(a0)), \
-			 "S"((u64)(a1)), "d"((u64)(a2)), "c"((u64)(a3)) : "memory")
-
-#define HOOK_SITE_IMPL(name, ...) \
-	HOOK_CAT(HOOK_SITE_, HOOK_NARGS_(name, ##__VA_ARGS__))(name, ##__VA_ARGS__)
+/* No "memory" clobber: the disarmed path touches nothing, and the armed
+ * one is a call, which orders every store an exit may read. */
+#define HOOK_SITE_N_(name, n, a0, a1, a2, a3, ...) do {                  \
+	__label__ hook_on_;                                               \
+	static struct hook_ref hook_ref_;                                 \
+	__asm__ goto(HOOK_SITE_ASM_(name, n)                              \
+		     : : [hook_ref] "i"(&hook_ref_) : : hook_on_);        \
+	break;                                                            \
+hook_on_: __attribute__((cold));                                         \
+	hook_fire(&hook_ref_, (u64)(a0), (u64)(a1), (u64)(a2), (u64)(a3)); \
+} while (0)
 
 #endif /* KSTUB_HOSTED */
 

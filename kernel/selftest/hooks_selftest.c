@@ -272,8 +272,6 @@ static bool refused(u64 addr, const char *reason)
 	return true;
 }
 
-void hook_dispatch_static(u64 a0, u64 a1, u64 a2, u64 a3, u64 site);
-
 static void selftest_probes(void)
 {
 	/* A probe mid-function on a rip-relative load. */
@@ -352,7 +350,7 @@ static void selftest_probes(void)
 	CHECK(refused((u64)hst_r_int80, "software interrupt or system call"));
 	CHECK(refused((u64)hst_r_ud2, "ud0/ud1/ud2 (raises #UD on purpose)"));
 	CHECK(refused((u64)hst_r_hlt, "hlt (cannot run out of line with IF clear)"));
-	CHECK(refused((u64)hook_dispatch_static, "inside the debugger or patch engine"));
+	CHECK(refused((u64)hook_fire, "inside the debugger or patch engine"));
 	CHECK(refused((u64)patch_apply, "inside the debugger or patch engine"));
 	CHECK(refused((u64)&hooks_st_global, "not in kernel text"));
 }

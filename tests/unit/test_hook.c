@@ -24,17 +24,19 @@
 
 static u8 text[1024];
 static const u8 nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-#define TRAMP ((u64)&text[1000])
 #define SITE(i) ((u64)&text[16 * (i)])
+/* where site i's armed jump goes (its out-of-line block) */
+#define TARGET(i) ((u64)&text[960 + 8 * (i)])
 /* probe-able "instructions": bytes from text[512] on */
 #define INSN(i) ((u64)&text[512 + 8 * (i)])
 
+static struct hook_ref refs[5];
 static struct hook_site_desc descs[] = {
-	{ 0, "h_a", 2, 0 },
-	{ 0, "h_b", 1, 0 },
-	{ 0, "h_a", 2, 0 },	/* h_a's second site */
-	{ 0, "h_c", 4, 0 },
-	{ 0, "h_d", 0, 0 },
+	{ 0, "h_a", 2, 0, 0, &refs[0] },
+	{ 0, "h_b", 1, 0, 0, &refs[1] },
+	{ 0, "h_a", 2, 0, 0, &refs[2] },	/* h_a's second site */
+	{ 0, "h_c", 4, 0, 0, &refs[3] },
+	{ 0, "h_d", 0, 0, 0, &refs[4] },
 };
 #define NDESC (sizeof(descs) / sizeof(descs[0]))
 
@@ -44,27 +46,20 @@ const struct hook_site_desc *arch_hook_sites(size_t *n)
 	return descs;
 }
 
-static void call_insn(u64 site, u8 *out)
+static void jmp_insn(u64 site, u64 target, u8 *out)
 {
-	s32 rel = (s32)(TRAMP - (site + 5));
-	out[0] = 0xe8;
+	s32 rel = (s32)(target - (site + 5));
+	out[0] = 0xe9;
 	memcpy(out + 1, &rel, 4);
 }
 
-size_t arch_hook_site_insn(u64 site, bool armed, u8 *out)
+size_t arch_hook_site_insn(u64 site, u64 target, bool armed, u8 *out)
 {
 	if (armed)
-		call_insn(site, out);
+		jmp_insn(site, target, out);
 	else
 		memcpy(out, nop5, 5);
 	return 5;
-}
-
-bool arch_hook_is_site_call(u64 addr, const u8 *bytes, size_t len)
-{
-	u8 c[5];
-	call_insn(addr, c);
-	return len == 5 && !memcmp(c, bytes, 5);
 }
 
 size_t arch_hook_read(u64 addr, u8 *buf, size_t n)
@@ -162,15 +157,19 @@ static void clear(void)
 	memset(&last, 0, sizeof(last));
 }
 
-/* Run through every site as a CPU would: the trampoline dispatches only
- * where the text holds the call. */
+/* Run through every site as a CPU would: the out-of-line block runs
+ * only where the text holds the jump to it, with the site's arguments
+ * (0 for those it does not have, as HOOK() passes them). */
 static void run_all_sites(void)
 {
 	for (size_t i = 0; i < NDESC; i++) {
 		u8 c[5];
-		call_insn(descs[i].addr, c);
+		u64 a[4] = { 10 + i, 20, 30, 40 };
+		for (u32 k = descs[i].nargs; k < 4; k++)
+			a[k] = 0;
+		jmp_insn(descs[i].addr, descs[i].target, c);
 		if (!memcmp((void *)descs[i].addr, c, 5))
-			hook_dispatch_static(10 + i, 20, 30, 40, descs[i].addr);
+			hook_fire(descs[i].ref, a[0], a[1], a[2], a[3]);
 	}
 }
 
@@ -180,6 +179,7 @@ static int group_setup(void **state)
 	memset(text, 0x90, sizeof(text));
 	for (size_t i = 0; i < NDESC; i++) {
 		descs[i].addr = SITE(i);
+		descs[i].target = TARGET(i);
 		memcpy(&text[16 * i], nop5, 5);
 	}
 	hook_init();
@@ -305,9 +305,9 @@ static void test_arm_static(void **state)
 	for (unsigned i = 0; i < rounds_seen; i++)
 		assert_string_equal(during[i], "");
 	u8 c[5];
-	call_insn(SITE(0), c);
+	jmp_insn(SITE(0), TARGET(0), c);
 	assert_memory_equal((void *)SITE(0), c, 5);
-	call_insn(SITE(2), c);
+	jmp_insn(SITE(2), TARGET(2), c);
 	assert_memory_equal((void *)SITE(2), c, 5);
 	assert_true(hook_is_armed("h_a"));
 	clear();
@@ -332,7 +332,8 @@ static void test_arm_static(void **state)
 	assert_int_equal(hook_arm("nope"), HOOK_ENOENT);
 }
 
-/* patch_int3 during a hook batch: the site is skipped as a NOP. */
+/* patch_int3 during a hook batch: arming, the CPU takes the jump (and
+ * finds the gate closed); disarming, it skips the NOP. */
 static bool trapped;
 static u64 trapped_pc;
 
@@ -351,7 +352,7 @@ static void test_inflight_site_emulated(void **state)
 	assert_int_equal(hook_arm("h_a"), 0);
 	on_sync = 0;
 	assert_true(trapped);
-	assert_int_equal(trapped_pc, SITE(0) + 5);
+	assert_int_equal(trapped_pc, TARGET(0));
 	trapped = false;
 	on_sync = trap_at_site0;
 	assert_int_equal(hook_disarm("h_a"), 0);
@@ -524,7 +525,7 @@ static void test_probes(void **state)
 	patch_get_stats(&p1);
 	assert_int_equal(p1.batches - p0.batches, 1);
 	assert_int_equal(text[512], 0xcc);
-	assert_int_equal(text[16 * 4], 0xe8);
+	assert_int_equal(text[16 * 4], 0xe9);
 
 	/* Undeclare: int3 gone, the set forgets it, slot released after a
 	 * sync. */
