@@ -267,7 +267,7 @@ static bool in_site(u64 addr)
 	return lo && addr < sites[lo - 1].addr + sites[lo - 1].len;
 }
 
-static bool is_live(const struct hook *h)
+static inline __attribute__((always_inline)) bool is_live(const struct hook *h)
 {
 	if (__atomic_load_n(&h->live, __ATOMIC_ACQUIRE))
 		return true;
@@ -278,7 +278,8 @@ static bool is_live(const struct hook *h)
 /* ---------------------------------------------------------------- */
 /* Dispatch (any CPU, IRQs off, no locks)                           */
 
-static void run_exits(struct hook *h, const struct hook_args *args)
+static inline __attribute__((always_inline)) void run_exits(struct hook *h,
+							   const struct hook_args *args)
 {
 	const struct hook_exitv *v = __atomic_load_n(&h->exits, __ATOMIC_ACQUIRE);
 	if (!v)

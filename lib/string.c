@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+#define LIB_STRING_NO_BUILTINS	/* these are the functions */
 #include "string.h"
 
 #ifndef KSTUB_HOSTED

@@ -15,6 +15,16 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 
+/* -ffreestanding stops GCC from expanding these itself, so put32() of a
+ * trace record was a call to a copy loop.  The builtins expand small
+ * constant sizes inline and call the functions above for the rest
+ * (lib/string.c, built with -fno-builtin, #undefs these). */
+#if !defined(KSTUB_HOSTED) && !defined(LIB_STRING_NO_BUILTINS)
+#define memcpy(d, s, n) __builtin_memcpy(d, s, n)
+#define memset(d, c, n) __builtin_memset(d, c, n)
+#define memcmp(a, b, n) __builtin_memcmp(a, b, n)
+#endif
+
 /* Length of s, at most max. */
 size_t kstr_nlen(const char *s, size_t max);
 /* Copy with truncation; always NUL-terminates when size > 0. */

@@ -244,6 +244,7 @@ struct ltt_reserve {
 	u64 ts;			/* out: the record's timestamp */
 	struct ltt_cpu *c;	/* private: the CPU's buffer */
 	u64 begin;		/* private: buffer position of the payload */
+	u64 gen;		/* private: generation of its packet */
 	u32 slot, rec_len;	/* private */
 };
 
@@ -262,6 +263,11 @@ int ltt_log(u32 id, const void *payload, u32 len);
  * length).  n values.  0, -1 stopped/disabled, -2 lost, -3 bad id/args.
  */
 int ltt_log_values(u32 id, const u64 *vals, u32 n);
+/* ltt_log_values() of an event whose fields are all 64-bit integers
+ * (e->fixed_len == 8 * e->nfields), which it calls for them: one
+ * function from the checks to the commit. */
+int ltt_log_words(struct ltt_area *a, const struct ltt_event *e,
+		  const u64 *vals);
 /* Log a raw event's payload (at most its raw_max bytes). */
 int ltt_log_raw(u32 id, const void *data, u32 n);
 /* Close the current packet of `cpu` so it can be read.  That CPU must be

@@ -116,11 +116,14 @@ static void count_record(struct ltt_area *a, struct ltt_cpu *c, u32 slot,
 }
 
 /* Reserve on a given CPU's buffer: the caller is that CPU (or the CPU is
- * stopped).  Nest is already counted. */
-static int reserve_on(struct ltt_area *a, unsigned cpu, struct ltt_cpu *c,
-		      struct ltt_reserve *x)
+ * stopped).  Nest is already counted.  The sub-buffer size is a power of
+ * two (ltt_setup checks): positions divide by shifting; the one division
+ * left gives a packet's slot and generation together. */
+static inline int reserve_on(struct ltt_area *a, unsigned cpu,
+			     struct ltt_cpu *c, struct ltt_reserve *x)
 {
 	u32 size = a->subbuf_size, n = a->n_subbufs;
+	u32 shift = (u32)__builtin_ctz(size);
 	u64 rec = ALIGN_UP((u64)LTT_REC_HDR + x->len, LTT_REC_ALIGN);
 	u64 old, begin, end, ts;
 	bool close_old, open_new;
@@ -140,8 +143,8 @@ static int reserve_on(struct ltt_area *a, unsigned cpu, struct ltt_cpu *c,
 			close_old = open_new = true;
 			begin = old - in + size;
 		}
-		if (open_new) {
-			u64 p = begin / size;
+		if (__builtin_expect(open_new, 0)) {
+			u64 p = begin >> shift;
 			u32 slot = (u32)(p % n);
 			if (a->mode == LTT_DISCARD) {
 				if (p - load_acq(&c->consumed) >= n) {
@@ -158,29 +161,27 @@ static int reserve_on(struct ltt_area *a, unsigned cpu, struct ltt_cpu *c,
 	} while (!local_cmpxchg64(&c->offset, &old, end));
 	c->last_ts = ts;
 
-	u64 p = begin / size;
-	if (close_old)
+	u64 p = begin >> shift;
+	if (__builtin_expect(close_old, 0))
 		close_packet(a, c, cpu, old, ts);
-	if (open_new)
+	if (__builtin_expect(open_new, 0))
 		open_packet(a, c, cpu, p, ts);
 	if ((end & (size - 1)) == 0)	/* fills the packet: close it now */
 		close_packet(a, c, cpu, end, ts);
 
+	x->gen = p / n;
 	x->slot = (u32)(p % n);
 	x->rec_len = (u32)rec;
 	x->ts = ts;
 	x->c = c;
-	x->data = ltt_area_data(a, cpu) + (u64)x->slot * size +
+	x->data = ltt_area_data(a, cpu) + ((u64)x->slot << shift) +
 		  (begin & (size - 1)) + LTT_REC_HDR;
 	x->begin = begin;
 	return 0;
 }
 
-int ltt_reserve(struct ltt_reserve *x)
+static inline int reserve(struct ltt_area *a, struct ltt_reserve *x)
 {
-	struct ltt_area *a = ltt_area_ptr;
-	if (!a)
-		return -1;
 	unsigned cpu = ltt_port_cpu();
 	struct ltt_cpu *c = ltt_area_cpu(a, cpu);
 	if (c->nest >= LTT_MAX_NEST) {
@@ -202,12 +203,17 @@ int ltt_reserve(struct ltt_reserve *x)
 	return r;
 }
 
-void ltt_commit(struct ltt_reserve *x)
+int ltt_reserve(struct ltt_reserve *x)
+{
+	struct ltt_area *a = ltt_area_ptr;
+	return a ? reserve(a, x) : -1;
+}
+
+static inline void commit(struct ltt_reserve *x)
 {
 	struct ltt_area *a = ltt_area_ptr;
 	struct ltt_cpu *c = x->c;
 	u8 *h = x->data - LTT_REC_HDR;
-	u64 gen = x->begin / a->subbuf_size / a->n_subbufs;
 
 	/* Header last, id last of all: a record with a valid id is whole
 	 * (records are packed, so the header may be unaligned: memcpy). */
@@ -216,11 +222,29 @@ void ltt_commit(struct ltt_reserve *x)
 	ltt_barrier();
 	put32(h, x->id);
 	ltt_barrier();
-	count_record(a, c, x->slot, gen);
+	count_record(a, c, x->slot, x->gen);
 	local_add64(&c->events, 1);
 	local_add64(&c->commit[x->slot], x->rec_len);
 	ltt_barrier();
 	c->nest--;
+}
+
+void ltt_commit(struct ltt_reserve *x)
+{
+	commit(x);
+}
+
+int ltt_log_words(struct ltt_area *a, const struct ltt_event *e,
+		  const u64 *vals)
+{
+	struct ltt_reserve x = { .id = e->id, .len = e->fixed_len };
+	int r = reserve(a, &x);
+	if (r)
+		return r;
+	for (u32 i = 0; i < e->nfields; i++)
+		put64(x.data + 8 * i, vals[i]);
+	commit(&x);
+	return 0;
 }
 
 int ltt_log(u32 id, const void *payload, u32 len)

@@ -181,13 +181,17 @@ int ltt_event_find(const char *name)
 	return -1;
 }
 
-const struct ltt_event *ltt_event_get(u32 id)
+static inline const struct ltt_event *event_get(struct ltt_area *a, u32 id)
 {
-	struct ltt_area *a = ltt_area_ptr;
 	if (!a || id == 0 || id >= __atomic_load_n(&a->nevents, __ATOMIC_ACQUIRE))
 		return 0;
 	const struct ltt_event *e = &ltt_area_events(a)[id];
 	return e->id == id ? e : 0;
+}
+
+const struct ltt_event *ltt_event_get(u32 id)
+{
+	return event_get(ltt_area_ptr, id);
 }
 
 int ltt_event_set_enabled(u32 id, bool on)
@@ -335,7 +339,7 @@ int ltt_events_init(void)
 int ltt_log_values(u32 id, const u64 *vals, u32 n)
 {
 	struct ltt_area *a = ltt_area_ptr;
-	const struct ltt_event *e = ltt_event_get(id);
+	const struct ltt_event *e = event_get(a, id);
 	if (!e)
 		return -3;
 	if (!ltt_event_enabled(e) || !a->active ||
@@ -345,6 +349,8 @@ int ltt_log_values(u32 id, const u64 *vals, u32 n)
 	u32 len = e->fixed_len, k = 0;
 	if (len && n < e->nfields)
 		return -3;
+	if (len == 8u * e->nfields)
+		return ltt_log_words(a, e, vals);
 	for (u16 i = 0; !e->fixed_len && i < e->nfields; i++) {
 		u8 t = e->fields[i].type;
 		if (k >= n)
