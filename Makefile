@@ -14,11 +14,13 @@ PYTHON := /usr/bin/python3
 
 # Freestanding code: stub/ hooks/ trace/ arch/ kernel/ lib/.  No libc
 # headers (-nostdinc; only the compiler's own stdint.h & co.), no SSE/x87.
+# -fno-reorder-blocks-and-partition: every function lies between its
+# symbol and the next, which a jump probe's proof relies on (probe.c).
 KCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=small \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
-	-fno-delete-null-pointer-checks \
+	-fno-delete-null-pointer-checks -fno-reorder-blocks-and-partition \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 	-fno-common -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments

@@ -76,6 +76,7 @@ struct hook_probe {
 	u64 addr;			/* lookup key; 0 = not findable */
 	u8 state;
 	struct hook *hook;
+	const char *note;		/* why a jump probe is an int3 one */
 	struct arch_probe ap;
 };
 
@@ -159,6 +160,8 @@ static void reclaim(void)
 	if (!retired_any || port_hooks_parked())
 		return;
 	port_sync_others();
+	/* Detours released at an earlier round, before this round's. */
+	arch_probe_synced();
 	for (size_t i = 0; i < EXIT_POOL; i++)
 		if (exit_pool[i].state == RETIRED)
 			exit_pool[i].state = FREE;
@@ -180,7 +183,7 @@ static void reclaim(void)
 			ools[i].state = FREE;
 		}
 	}
-	retired_any = false;
+	retired_any = arch_probe_cooling();	/* another round for those */
 }
 
 void hook_reclaim(void)
@@ -483,6 +486,41 @@ static int add_op(size_t *k, u64 addr, const u8 *want, const u8 *now, size_t len
 }
 
 /*
+ * Jump probes armed by patch_hooks() hold their int3 (a CPU that hits it
+ * runs all the displaced instructions in the detour, so none enters the
+ * bytes after the first).  Now the jmp goes in, in one more batch, for
+ * those no CPU or preempted task is inside of; the others stay int3
+ * probes (correct, only slower) until armed again, with the reason.
+ */
+static void jump_in(struct hook *const *hs, size_t n)
+{
+	size_t k = 0;
+	struct hook_probe *who[PROBE_MAX];
+	for (size_t i = 0; i < n; i++) {
+		struct hook_probe *p = hs[i]->is_static ? 0 : hs[i]->probe;
+		if (!p || p->ap.kind != PROBE_JUMP || p->ap.jumped || k == PROBE_MAX)
+			continue;
+		const struct arch_probe *ap = &p->ap;
+		bool busy = true;
+		for (int tries = 0; tries < 3 && busy; tries++)
+			busy = port_text_busy(ap->addr + 1, ap->addr + ap->jump_len);
+		p->note = busy ? "a CPU was inside the covered bytes when armed "
+				 "(int3 until armed again)" : 0;
+		if (busy)
+			continue;
+		u8 want[PATCH_MAX_LEN], now[PATCH_MAX_LEN];
+		size_t len = arch_probe_jump_insn(ap, true, want);
+		arch_probe_jump_insn(ap, false, now);
+		if (add_op(&k, ap->addr, want, now, len))
+			continue;	/* not what we left: stays int3 */
+		who[k - 1] = p;
+	}
+	if (k && patch_apply(ops, k, patch_mode()) == 0)
+		for (size_t i = 0; i < k; i++)
+			who[i]->ap.jumped = true;
+}
+
+/*
  * Bring every site of hs[0..n) to the armed (or disarmed) form in one
  * batch.  Checks all sites first: returns an error with nothing changed
  * when one of them holds something else (a breakpoint, a half-done
@@ -522,8 +560,13 @@ static int patch_hooks(struct hook *const *hs, size_t n, bool arm)
 		return err;
 	if (k && patch_apply(ops, k, patch_mode()))
 		return HOOK_EIO;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		hs[i]->patched = arm;
+		if (!arm && !hs[i]->is_static)
+			hs[i]->probe->ap.jumped = false;
+	}
+	if (arm)
+		jump_in(hs, n);
 	return 0;
 }
 
@@ -872,7 +915,48 @@ void hook_ool_put(int handle)
 	retired_any = true;
 }
 
+/* A jump probe whose jmp covers addr (at or after its first byte). */
+static const struct hook_probe *jump_over(u64 addr)
+{
+	for (size_t i = 0; i < probe_hi; i++) {
+		const struct hook_probe *q = &probes[i];
+		if (q->state == USED && q->ap.kind == PROBE_JUMP &&
+		    addr >= q->ap.addr && addr < q->ap.addr + q->ap.jump_len)
+			return q;
+	}
+	return 0;
+}
+
+bool hook_in_jump(u64 addr)
+{
+	return jump_over(addr) != 0;
+}
+
+/* A jump probe's covered bytes hold no site, probe or other jump. */
+static const char *jump_clear(const struct arch_probe *ap)
+{
+	for (u64 a = ap->addr; a < ap->addr + ap->jump_len; a++) {
+		if (in_site(a))
+			return "a static hook site among the displaced bytes";
+		if (a > ap->addr && find_probe(a))
+			return "another probe among the displaced bytes";
+	}
+	return 0;
+}
+
+static int declare_probe(const char *name, u64 addr, bool jump, const char **why);
+
 int hook_declare_at(const char *name, u64 addr, const char **why)
+{
+	return declare_probe(name, addr, false, why);
+}
+
+int hook_declare_jump(const char *name, u64 addr, const char **why)
+{
+	return declare_probe(name, addr, true, why);
+}
+
+static int declare_probe(const char *name, u64 addr, bool jump, const char **why)
 {
 	const char *dummy;
 	if (!why)
@@ -912,6 +996,11 @@ int hook_declare_at(const char *name, u64 addr, const char **why)
 		*why = "a static hook site";
 		goto out;
 	}
+	if (jump_over(addr)) {
+		err = HOOK_EREFUSED;
+		*why = "inside the jmp of a jump-optimized probe";
+		goto out;
+	}
 	POOL_GET(probes, PROBE_MAX, p);
 	if (!p) {
 		err = HOOK_ENOSPC;
@@ -919,9 +1008,22 @@ int hook_declare_at(const char *name, u64 addr, const char **why)
 		goto out;
 	}
 	memset(p, 0, sizeof(*p));
-	if (arch_probe_prepare(addr, &p->ap, why)) {
-		err = HOOK_EREFUSED;
-		goto out;
+	/* A jump where it is proven safe, else the int3 form, with the
+	 * reason kept for the listing. */
+	if (jump && !arch_probe_prepare_jump(addr, &p->ap, why) &&
+	    (*why = jump_clear(&p->ap)) != 0) {
+		arch_probe_release(&p->ap);	/* cools, though unused */
+		retired_any = true;
+		memset(&p->ap, 0, sizeof(p->ap));
+	}
+	if (p->ap.kind != PROBE_JUMP) {
+		const char *note = jump ? *why : 0;
+		if (arch_probe_prepare(addr, &p->ap, why)) {
+			err = HOOK_EREFUSED;
+			goto out;
+		}
+		p->note = note;
+		*why = note;
 	}
 	h = new_hook();
 	if (!h) {
@@ -1024,6 +1126,9 @@ void hook_for_each(void (*fn)(const struct hook_info *info, void *data),
 		info.armed = is_live(h);
 		info.set = h->set ? h->set->name : 0;
 		info.nsites = h->nsites;
+		info.kind = h->is_static ? "static" :
+			    h->probe->ap.kind == PROBE_JUMP ? "jump" : "int3";
+		info.note = h->is_static ? 0 : h->probe->note;
 		const struct hook_exitv *v = h->exits;
 		info.nexits = v ? v->n : 0;
 		for (size_t k = 0; k < info.nexits && k < ARRAY_SIZE(info.exits); k++) {

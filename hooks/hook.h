@@ -70,6 +70,19 @@ const char *hook_strerror(int err);
  * ("not an instruction boundary", "int3", "iret", "far transfer",
  * "loads SS", "inside the debugger or patch engine", ...). */
 int hook_declare_at(const char *name, u64 addr, const char **why);
+/*
+ * The same, jump-optimized where that is proven safe: the instructions
+ * covering the 5 bytes at addr move to a detour and a jmp replaces them,
+ * so a hit costs no trap.  Where it is not (a jump targets those bytes,
+ * the function is too short, a branch among them, ...), the probe is an
+ * int3 one and *why says why (also shown by hook_print); 0 either way.
+ * A jump probe's exits see a->regs as for an int3 probe; changing rip,
+ * rsp or setting TF there costs an iretq instead of a ret.
+ */
+int hook_declare_jump(const char *name, u64 addr, const char **why);
+/* Is addr one of the bytes a jump probe's jmp covers?  (The debugger
+ * refuses breakpoints there.)  Any context. */
+bool hook_in_jump(u64 addr);
 int hook_undeclare(const char *name);
 
 /*
@@ -120,6 +133,8 @@ struct hook_info {
 		u64 calls;
 	} exits[8];
 	size_t nsites;			/* static: sites; probe: 1 */
+	const char *kind;		/* "static", "int3", "jump" */
+	const char *note;		/* an int3 probe asked as a jump: why */
 };
 void hook_for_each(void (*fn)(const struct hook_info *info, void *data),
 		   void *data);

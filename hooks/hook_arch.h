@@ -42,6 +42,21 @@ size_t arch_hook_read(u64 addr, u8 *buf, size_t n);
 int arch_probe_prepare(u64 addr, struct arch_probe *p, const char **why);
 void arch_probe_release(struct arch_probe *p);
 size_t arch_probe_insn(const struct arch_probe *p, bool armed, u8 *out);
+/*
+ * Jump-optimized probes: prepare as arch_probe_prepare, but for a jmp
+ * to a detour over >= 5 bytes of whole instructions (*why when refused:
+ * the caller may fall back to an int3 probe).  Armed in two steps: the
+ * int3 (arch_probe_insn, p->jumped false), then, once no CPU is inside
+ * the covered bytes, the jmp: arch_probe_jump_insn gives the 5 bytes
+ * before (jmp false: int3 + the rest) and after (jmp true).
+ * arch_probe_release puts a detour to cool; arch_probe_synced, after
+ * each sync round of the hook layer, frees the ones no CPU can still be
+ * in; arch_probe_cooling says whether some still cool (another round).
+ */
+int arch_probe_prepare_jump(u64 addr, struct arch_probe *p, const char **why);
+size_t arch_probe_jump_insn(const struct arch_probe *p, bool jmp, u8 *out);
+void arch_probe_synced(void);
+bool arch_probe_cooling(void);
 /* A CPU trapped at p->addr (r->rip == p->addr), IRQs off: make it run
  * the displaced instruction (out of line, or emulated) on return. */
 void arch_probe_resume(const struct arch_probe *p, struct arch_regs *r);

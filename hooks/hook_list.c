@@ -23,10 +23,14 @@ static void one(const struct hook_info *h, void *data)
 	c->armed += h->armed;
 	kfmt_snprintf(line, sizeof(line),
 		      "%-24s %-6s 0x%016lx sites=%-4zu %-8s set=%-12s exits=%zu\n",
-		      h->name, h->is_static ? "static" : "probe", h->addr,
+		      h->name, h->kind, h->addr,
 		      h->nsites, h->armed ? "ARMED" : "disarmed",
 		      h->set ? h->set : "-", h->nexits);
 	c->out(line);
+	if (h->note) {
+		kfmt_snprintf(line, sizeof(line), "    not jump-optimized: %s\n", h->note);
+		c->out(line);
+	}
 	for (size_t i = 0; i < h->nexits && i < ARRAY_SIZE(h->exits); i++) {
 		kfmt_snprintf(line, sizeof(line),
 			      "    exit prio=%-6d %-24s calls=%lu\n",

@@ -22,5 +22,21 @@ bool port_hooks_parked(void);
  * *name (if name) gets its name.  For the probe boundary proof.
  */
 u64 port_sym_start(u64 addr, const char **name);
+/*
+ * End of that symbol (the next symbol's start), 0 if unknown.  A jump
+ * probe decodes its whole function to prove that nothing jumps into the
+ * bytes its jmp covers.
+ */
+u64 port_sym_end(u64 addr);
+/*
+ * Is any CPU, at any level of interrupt nesting, or any task the kernel
+ * preempted, about to execute an instruction in [start, end)?  Task
+ * context with the other CPUs running (a sync round in which each CPU
+ * looks at its own interrupted frames), or the debugger master with them
+ * parked (their frames are still).  Conservative: "yes" when unsure.
+ * Before a jump probe's jmp covers several instructions, and before its
+ * detour is reused.
+ */
+bool port_text_busy(u64 start, u64 end);
 
 #endif

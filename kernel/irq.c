@@ -6,14 +6,59 @@
 #include "../arch/x86_64/lapic.h"
 #include "../arch/x86_64/cpu.h"
 #include "../stub/kstub.h"
+#include "../stub/kstub_arch.h"	/* arch_in_probe_slot */
 #include "../trace/ltt_site.h"
 
 volatile bool kern_stopping;
 
+/*
+ * Where preempted tasks will resume, for port_text_busy (a jump probe
+ * must not cover an instruction a task will come back to).  A task that
+ * finds no free entry is not preempted this time.
+ */
+#define PREEMPT_MAX 64
+static u64 preempted_at[PREEMPT_MAX];
+
+bool kern_preempted_in(u64 start, u64 end)
+{
+	for (int i = 0; i < PREEMPT_MAX; i++) {
+		u64 pc = __atomic_load_n(&preempted_at[i], __ATOMIC_ACQUIRE);
+		if (pc >= start && pc < end)
+			return true;
+	}
+	return false;
+}
+
+static void preempt(struct arch_regs *r)
+{
+	/* Never in a probe's slot: its detour is reused once no CPU is in
+	 * it, which a sleeping task there would never satisfy. */
+	if (arch_in_probe_slot(r->rip))
+		return;
+	for (int i = 0; i < PREEMPT_MAX; i++) {
+		u64 zero = 0;
+		if (__atomic_compare_exchange_n(&preempted_at[i], &zero, r->rip, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			schedule();
+			__atomic_store_n(&preempted_at[i], 0, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+static void irq(struct percpu *pc, struct arch_regs *r);
+
 void kern_irq(struct arch_regs *r)
 {
 	struct percpu *pc = this_cpu();
+	struct arch_regs *outer = pc->irq_frame;
+	pc->irq_frame = r;
+	irq(pc, r);
+	this_cpu()->irq_frame = outer;
+}
 
+static void irq(struct percpu *pc, struct arch_regs *r)
+{
 	LTT_SITE(irq_entry, r->vector);
 	switch (r->vector) {
 	case VEC_TIMER:
@@ -46,7 +91,7 @@ void kern_irq(struct arch_regs *r)
 	 * loop's own schedule() call, which re-checks after hlt anyway. */
 	LTT_SITE(irq_exit, r->vector);
 	if (pc->need_resched)
-		schedule();
+		preempt(r);
 }
 
 void kern_nmi(struct arch_regs *r)

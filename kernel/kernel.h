@@ -40,6 +40,7 @@ void kern_stop_others(void);
 
 /* Symbol lookup in the embedded table; returns name or NULL. */
 const char *ksym_lookup(u64 addr, u64 *offset);
+u64 ksym_next(u64 addr);
 /* Address of a symbol by name, 0 if unknown. */
 u64 ksym_addr(const char *name);
 
@@ -55,6 +56,9 @@ u64 kern_nsec(void);		/* since boot, from the TSC */
 void smp_boot_aps(void);
 /* Run fn(arg) on every other online CPU from an IPI and wait. */
 void smp_call_others(void (*fn)(void *), void *arg);
+/* Is a preempted task to resume at an address in [start, end)?  Any
+ * context (kernel/irq.c). */
+bool kern_preempted_in(u64 start, u64 end);
 /* IPI handler side of smp_call_others (IRQs off). */
 void smp_ipi_call_handler(void);
 

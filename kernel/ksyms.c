@@ -30,6 +30,20 @@ const char *ksym_lookup(u64 addr, u64 *offset)
 	return &ksym_names[ksym_name_off[lo]];
 }
 
+/* Start of the first symbol after addr's (its end), 0 if none. */
+u64 ksym_next(u64 addr)
+{
+	u64 lo = 0, hi = ksym_count;
+	while (lo < hi) {
+		u64 mid = (lo + hi) / 2;
+		if (ksym_addrs[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ksym_count ? ksym_addrs[lo] : 0;
+}
+
 u64 ksym_addr(const char *name)
 {
 	for (u64 i = 0; i < ksym_count; i++)

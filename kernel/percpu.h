@@ -10,6 +10,8 @@
 #include "../lib/types.h"
 #include "../arch/x86_64/desc.h"
 
+struct arch_regs;
+
 #define MAX_CPUS 16
 
 struct task;
@@ -24,6 +26,8 @@ struct percpu {
 	volatile u64 ticks;
 	volatile bool online;
 	bool need_resched;
+	struct arch_regs *irq_frame;	/* the interrupt being handled (or a
+					 * stale one: see port_text_busy) */
 	struct arch_cpu arch;
 };
 

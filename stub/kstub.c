@@ -70,6 +70,16 @@ bool kstub_cpus_parked(void)
 	return false;
 }
 
+struct arch_regs *kstub_cpu_frame(unsigned cpu)
+{
+	if (cpu >= KSTUB_MAX_CPUS)
+		return 0;
+	if ((int)cpu == __atomic_load_n(&master, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&ks.cpu[cpu].state, __ATOMIC_ACQUIRE) == CPU_PARKED)
+		return ks.cpu[cpu].regs;
+	return 0;
+}
+
 bool kstub_is_active(void)
 {
 	return __atomic_load_n(&master, __ATOMIC_ACQUIRE) >= 0;

@@ -88,6 +88,10 @@ bool kstub_is_active(void);
  * Any context.
  */
 bool kstub_cpus_parked(void);
+/* The trap frame a CPU is stopped in (the master's, or a parked CPU's),
+ * NULL while it runs.  The master, others parked: a port looks at where
+ * stopped CPUs will resume (port_text_busy). */
+struct arch_regs *kstub_cpu_frame(unsigned cpu);
 /* Did gdb ask this CPU to single-step?  (A single-step trap nobody asked
  * for, from a TF that code popped back, is dropped.)  The trapping CPU. */
 bool kstub_step_expected(void);

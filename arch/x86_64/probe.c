@@ -65,17 +65,28 @@
 
 #define SLOT_SIZE 128
 #define SLOT_IF 64		/* offset of the IF-set copy */
+#define JUMP_COPY 7		/* jump detours: offset of the IF-clear copy */
 #define MAX_SYM_OFFSET 0x10000	/* farther from a symbol: not trusted */
 
 extern u8 probe_slots[], probe_slots_end[];
 extern const struct { u64 insn, fixup; } __ex_table_start[], __ex_table_end[];
 
-static bool slot_used[256];
+enum { SLOT_FREE, SLOT_USED, SLOT_COOLING };
+static u8 slot_state[256];
+static u64 slot_probe[256];	/* jump detours: the probed address */
 
 static size_t nslots(void)
 {
 	size_t n = (size_t)(probe_slots_end - probe_slots) / SLOT_SIZE;
-	return n < ARRAY_SIZE(slot_used) ? n : ARRAY_SIZE(slot_used);
+	return n < ARRAY_SIZE(slot_state) ? n : ARRAY_SIZE(slot_state);
+}
+
+static int slot_get(void)
+{
+	size_t s = 0, n = nslots();
+	while (s < n && slot_state[s] != SLOT_FREE)
+		s++;
+	return s < n ? (int)s : -1;
 }
 
 /* Read the instruction bytes at addr as the code is without our
@@ -344,14 +355,12 @@ int arch_probe_prepare(u64 addr, struct arch_probe *p, const char **why)
 		return 0;
 	}
 
-	size_t s = 0, n = nslots();
-	while (s < n && slot_used[s])
-		s++;
-	if (s == n) {
+	int s = slot_get();
+	if (s < 0) {
 		*why = "no free out-of-line slot";
 		return -1;
 	}
-	u64 base = (u64)probe_slots + s * SLOT_SIZE;
+	u64 base = (u64)probe_slots + (u64)s * SLOT_SIZE;
 	struct emit e;
 	memset(e.buf, 0xcc, sizeof(e.buf));
 	e.ok = true;
@@ -370,7 +379,7 @@ int arch_probe_prepare(u64 addr, struct arch_probe *p, const char **why)
 		*why = "cannot write the slot";
 		return -1;
 	}
-	slot_used[s] = true;
+	slot_state[s] = SLOT_USED;
 	p->kind = PROBE_OOL;
 	p->slot = base;
 	p->slot_if = base + SLOT_IF;
@@ -379,18 +388,75 @@ int arch_probe_prepare(u64 addr, struct arch_probe *p, const char **why)
 
 void arch_probe_release(struct arch_probe *p)
 {
-	if (p->kind != PROBE_OOL || !p->slot)
+	if ((p->kind != PROBE_OOL && p->kind != PROBE_JUMP) || !p->slot)
 		return;
 	size_t s = (size_t)(p->slot - (u64)probe_slots) / SLOT_SIZE;
-	if (s < ARRAY_SIZE(slot_used))
-		slot_used[s] = false;
+	if (s < ARRAY_SIZE(slot_state))
+		slot_state[s] = p->kind == PROBE_JUMP ? SLOT_COOLING : SLOT_FREE;
 	p->slot = 0;
+}
+
+/*
+ * A detour's window with IRQs on is its first two bytes (pushfq, cli):
+ * a CPU interrupted there, or a task the kernel preempted there (the
+ * reference kernel does not preempt code in slots, but a port may), would
+ * come back to a slot already reused.  So a released detour cools until
+ * the port sees no CPU and no task with its next instruction in it.
+ */
+bool arch_probe_cooling(void)
+{
+	for (size_t s = 0; s < nslots(); s++)
+		if (slot_state[s] == SLOT_COOLING)
+			return true;
+	return false;
+}
+
+void arch_probe_synced(void)
+{
+	u64 lo = ~0ull, hi = 0;
+	for (size_t s = 0; s < nslots(); s++) {
+		if (slot_state[s] != SLOT_COOLING)
+			continue;
+		u64 b = (u64)probe_slots + s * SLOT_SIZE;
+		lo = MIN(lo, b);
+		hi = MAX(hi, b + SLOT_SIZE);
+	}
+	if (!hi || port_text_busy(lo, hi))
+		return;
+	for (size_t s = 0; s < nslots(); s++)
+		if (slot_state[s] == SLOT_COOLING)
+			slot_state[s] = SLOT_FREE;
+}
+
+static void jmp_to(u64 from, u64 to, u8 *out)
+{
+	s32 rel = (s32)((s64)to - (s64)(from + 5));
+	out[0] = 0xe9;
+	memcpy(out + 1, &rel, 4);
 }
 
 size_t arch_probe_insn(const struct arch_probe *p, bool armed, u8 *out)
 {
+	if (p->kind == PROBE_JUMP && p->jumped) {
+		if (armed)
+			jmp_to(p->addr, p->slot, out);
+		else
+			memcpy(out, p->orig, 5);
+		return 5;
+	}
 	out[0] = armed ? 0xcc : p->orig[0];
 	return 1;
+}
+
+size_t arch_probe_jump_insn(const struct arch_probe *p, bool jmp, u8 *out)
+{
+	if (jmp) {
+		jmp_to(p->addr, p->slot, out);
+	} else {
+		memcpy(out, p->orig, 5);
+		out[0] = 0xcc;
+	}
+	return 5;
 }
 
 /* --- the hit ------------------------------------------------------- */
@@ -463,11 +529,14 @@ void arch_probe_resume(const struct arch_probe *p, struct arch_regs *r)
 	u64 next = addr + p->len;
 	switch (p->kind) {
 	case PROBE_OOL:
+	case PROBE_JUMP:	/* its int3, before the jmp is in: all of the
+				 * displaced instructions, so no CPU enters
+				 * the bytes the jmp will cover */
 		if (r->rflags & X86_EFLAGS_IF) {
 			r->rflags &= ~(u64)X86_EFLAGS_IF;
 			r->rip = p->slot_if;
 		} else {
-			r->rip = p->slot;
+			r->rip = p->kind == PROBE_JUMP ? p->slot + JUMP_COPY : p->slot;
 		}
 		break;
 	case PROBE_JMP:
@@ -531,4 +600,205 @@ bool probe_int3(struct arch_regs *r)
 		return true;	/* an exit sent the CPU elsewhere */
 	arch_probe_resume(p, r);
 	return true;
+}
+
+/* --- jump-optimized probes ----------------------------------------- */
+
+/*
+ * A detour slot:
+ *
+ *   slot + 0    pushfq; cli; call hook_jump_entry     (the jmp lands here)
+ *   slot + 7    copy for hits with IF clear:  insns'  jmp addr+len
+ *   slot + 64   copy for hits with IF set:    insns'  sti  jmp addr+len
+ *
+ * hook_jump_entry (hook_entry.S) builds a trap-like frame from the
+ * pushed flags and the return address (which names the slot), runs
+ * probe_jump_hit, and returns to a copy with the registers of the frame
+ * and its flags minus IF.  The copies run with IF clear, so a CPU is
+ * interruptible in the slot only at its first two bytes.
+ */
+#define JUMP_LEN 5
+
+extern const u8 hook_jump_entry[];
+
+/* Can insn run unchanged (rip-relative operands moved) in a detour, not
+ * as the last thing before our jmp back? */
+static const char *not_displaceable(const struct x86_insn *in)
+{
+	if (in->branch != X86_BR_NONE)
+		return "a branch, call or return among the displaced instructions";
+	if (in->flags & (X86_F_CHANGES_IF | X86_F_INT3))
+		return "an instruction that changes IF among the displaced instructions";
+	if (in->encoding == X86_ENC_LEGACY && in->map == X86_MAP_1BYTE &&
+	    in->opcode[0] == 0x9c)
+		return "pushf among the displaced instructions (the detour runs with IF clear)";
+	return 0;
+}
+
+/*
+ * Prove that nothing jumps into addr+1 .. addr+len-1: decode the whole
+ * function (the kernel is built with -fno-reorder-blocks-and-partition,
+ * so a function's blocks lie between its symbol and the next) and check
+ * every relative branch's target; an indirect jump (a jump table) could
+ * go anywhere, so it refuses.  Exception fixups are targets too.
+ */
+static const char *jump_targets_ok(u64 start, u64 end, u64 addr, u64 len)
+{
+	u8 code[X86_MAX_INSN_LEN];
+	struct x86_insn in;
+	for (u64 pc = start; pc < end;) {
+		size_t got = read_code(pc, code, MIN((u64)X86_MAX_INSN_LEN, end - pc));
+		int n = got ? x86_decode(code, got, &in) : -1;
+		if (n < 0)
+			return "undecodable bytes in the function: cannot prove no jump targets the displaced bytes";
+		switch (in.branch) {
+		case X86_BR_JMP_REL: case X86_BR_JCC_REL: case X86_BR_CALL_REL:
+		case X86_BR_LOOP_REL: case X86_BR_XBEGIN: {
+			u64 t = x86_branch_target(&in, pc);
+			if (t > addr && t < addr + len)
+				return "a jump targets the displaced bytes";
+			break;
+		}
+		case X86_BR_JMP_IND:
+			return "an indirect jump in the function (a jump table may target the displaced bytes)";
+		default:
+			break;
+		}
+		pc += (u64)n;
+	}
+	for (const __typeof__(__ex_table_start[0]) *e = __ex_table_start;
+	     e < __ex_table_end; e++)
+		if ((e->insn >= addr && e->insn < addr + len) ||
+		    (e->fixup > addr && e->fixup < addr + len))
+			return "an exception fixup in the displaced bytes";
+	return 0;
+}
+
+int arch_probe_prepare_jump(u64 addr, struct arch_probe *p, const char **why)
+{
+	struct x86_insn in;
+	u8 code[X86_MAX_INSN_LEN];
+	struct emit e;
+
+	memset(p, 0, sizeof(*p));
+	if (prove_boundary(addr, &in, code, why))
+		return -1;
+	if ((*why = refusal(&in, addr)) != 0)
+		return -1;
+	u64 start = port_sym_start(addr, 0), end = port_sym_end(addr);
+	if (!start || end <= addr) {
+		*why = "no symbol end: cannot prove no jump targets the displaced bytes";
+		return -1;
+	}
+	int s = slot_get();
+	if (s < 0) {
+		*why = "no free out-of-line slot";
+		return -1;
+	}
+	u64 base = (u64)probe_slots + (u64)s * SLOT_SIZE;
+	memset(e.buf, 0xcc, sizeof(e.buf));
+	e.ok = true;
+	e.base = base;
+	e.pos = 0;
+	static const u8 head[] = { 0x9c, 0xfa };	/* pushfq; cli */
+	put(&e, head, sizeof(head));
+	u8 call[5];
+	jmp_to(base + e.pos, (u64)hook_jump_entry, call);
+	call[0] = 0xe8;
+	put(&e, call, sizeof(call));
+
+	/* Whole instructions covering the jmp, copied twice. */
+	u64 len = 0;
+	struct x86_insn ins[JUMP_LEN];
+	u8 codes[JUMP_LEN][X86_MAX_INSN_LEN];
+	size_t n = 0;
+	while (len < JUMP_LEN) {
+		u64 pc = addr + len;
+		if (pc >= end) {
+			*why = "the function ends within 5 bytes of the address";
+			return -1;
+		}
+		if (n) {
+			size_t got = read_code(pc, codes[n], X86_MAX_INSN_LEN);
+			if (!got || x86_decode(codes[n], got, &ins[n]) < 0) {
+				*why = "undecodable instruction among the displaced bytes";
+				return -1;
+			}
+		} else {
+			ins[0] = in;
+			memcpy(codes[0], code, in.len);
+		}
+		const char *no = not_displaceable(&ins[n]);
+		if (!no && n)
+			no = refusal(&ins[n], pc);
+		if (no) {
+			*why = no;
+			return -1;
+		}
+		len += ins[n].len;
+		n++;
+	}
+	if (addr + len > end) {
+		*why = "the function ends within 5 bytes of the address";
+		return -1;
+	}
+	if ((*why = jump_targets_ok(start, end, addr, len)) != 0)
+		return -1;
+	for (int copy = 0; copy < 2; copy++) {
+		u64 pc = addr;
+		e.pos = copy ? SLOT_IF : JUMP_COPY;
+		for (size_t i = 0; i < n; i++) {
+			put_insn(&e, &ins[i], codes[i], pc, -1);
+			pc += ins[i].len;
+		}
+		if (copy)
+			put(&e, &STI, 1);
+		put_rel32_jmp(&e, addr + len);
+		if (!copy && e.pos > SLOT_IF)
+			e.ok = false;
+	}
+	if (!e.ok) {
+		*why = "cannot relocate the displaced instructions to a detour";
+		return -1;
+	}
+	if (arch_text_write(base, e.buf, SLOT_SIZE)) {
+		*why = "cannot write the detour";
+		return -1;
+	}
+	slot_state[s] = SLOT_USED;
+	slot_probe[s] = addr;
+	p->addr = addr;
+	p->len = ins[0].len;
+	p->kind = PROBE_JUMP;
+	p->jump_len = (u8)len;
+	p->slot = base;
+	p->slot_if = base + SLOT_IF;
+	u8 now[JUMP_LEN];
+	read_code(addr, now, JUMP_LEN);
+	memcpy(p->orig, now, JUMP_LEN);
+	return 0;
+}
+
+u64 probe_jump_hit(struct arch_regs *r)
+{
+	u64 slot = r->vector - JUMP_COPY;
+	size_t s = (size_t)(slot - (u64)probe_slots) / SLOT_SIZE;
+	u64 addr = slot_probe[s], rsp = r->rsp;
+	bool if_set = r->rflags & X86_EFLAGS_IF;
+	u64 copy = if_set ? slot + SLOT_IF : slot + JUMP_COPY;
+
+	r->rip = addr;
+	r->vector = VEC_BP;	/* as an int3 probe's exits see it */
+	/* Exits run if the probe is still there (a CPU can reach a detour
+	 * just after its probe went: the copies are still intact). */
+	hook_probe_hit(addr, r);
+	if (r->rip == addr && r->rsp == rsp && !(r->rflags & X86_EFLAGS_TF)) {
+		r->rflags &= ~(u64)X86_EFLAGS_IF;
+		return copy;
+	}
+	if (r->rip == addr) {
+		r->rip = copy;
+		r->rflags &= ~(u64)X86_EFLAGS_IF;
+	}
+	return 0;
 }

@@ -19,6 +19,7 @@ enum probe_kind {
 	PROBE_CLI,	/* cli, sti, popf: emulated (they change IF) */
 	PROBE_STI,
 	PROBE_POPF,
+	PROBE_JUMP,	/* jump-optimized: a jmp to the detour in .slot */
 };
 
 struct arch_probe {
@@ -29,8 +30,22 @@ struct arch_probe {
 	u8 len;			/* length of the probed instruction */
 	u8 kind;		/* enum probe_kind */
 	u8 cond;		/* PROBE_JCC: condition 0..15; PROBE_LOOP: E0..E3 */
-	u8 orig[15];		/* the instruction as it was */
+	u8 orig[15];		/* the instruction as it was (PROBE_JUMP: the
+				 * first 5 bytes the jmp replaces) */
+	u8 jump_len;		/* PROBE_JUMP: bytes of whole instructions
+				 * displaced to the detour (>= 5) */
+	bool jumped;		/* PROBE_JUMP: the jmp is in the text (else
+				 * its int3, while arming or when busy) */
 };
+
+/*
+ * The detour's C half, called by hook_jump_entry (hook_entry.S) with IRQs
+ * off and r the frame it built (r->vector: the detour's return address):
+ * runs the exits; returns where to go with r's registers and the flags
+ * minus IF (a copy of the displaced instructions), or 0 to return
+ * through r with iretq (an exit changed rip, rsp or set TF).
+ */
+u64 probe_jump_hit(struct arch_regs *r);
 
 /*
  * int3 glue, called by the #BP handler (kstub_trap.c) with IRQs off:

@@ -8,12 +8,57 @@
 #include "../../hooks/hook.h"
 #include "../../hooks/hook_port.h"
 #include "../../stub/kstub.h"
+#include "../../arch/x86_64/regs.h"
 
 bool port_hooks_parked(void)
 {
 	/* While a debugger session is active, the CPU running kernel code
 	 * is its master: every other one is parked. */
 	return kstub_is_active();
+}
+
+/* port_text_busy's sync round: each CPU looks at the interrupt it is
+ * handling, the IPI itself: what it interrupted is where it resumes.
+ * (Handlers run with IRQs off, so nothing else can lie between.) */
+static u64 busy_lo, busy_hi;
+static volatile bool busy_seen;
+
+static void busy_check(void *arg)
+{
+	(void)arg;
+	const struct arch_regs *r = this_cpu()->irq_frame;
+	if (r && r->rip >= busy_lo && r->rip < busy_hi)
+		busy_seen = true;
+}
+
+static bool frame_in(const struct arch_regs *r, u64 start, u64 end)
+{
+	return r && r->rip >= start && r->rip < end;
+}
+
+bool port_text_busy(u64 start, u64 end)
+{
+	if (kern_preempted_in(start, end))
+		return true;
+	if (kstub_is_active()) {
+		/* Parked CPUs: where each stopped, and the interrupt it was
+		 * handling if the roundup NMI came inside one. */
+		for (unsigned c = 0; c < ncpus; c++)
+			if (frame_in(kstub_cpu_frame(c), start, end) ||
+			    frame_in(percpu[c].irq_frame, start, end))
+				return true;
+		return false;
+	}
+	busy_lo = start;
+	busy_hi = end;
+	busy_seen = false;
+	smp_call_others(busy_check, 0);
+	return busy_seen;
+}
+
+u64 port_sym_end(u64 addr)
+{
+	return ksym_next(addr);
 }
 
 u64 port_sym_start(u64 addr, const char **name)

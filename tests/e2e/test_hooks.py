@@ -102,7 +102,7 @@ def test_gdb_probe_on_call_mid_function(boot, kernel_elf):
     out = run_gdb_batch(kernel_elf, k.gdb_tty, [
         "monitor hooks fibcall", "print demo_fib_result",
         "monitor hooks unprobe fibcall", "monitor hooks fibcall", "detach"])
-    m = re.search(r"^fibcall\s+probe\s+0x0*%x\s+sites=1\s+ARMED\s+set=-\s+exits=1\n"
+    m = re.search(r"^fibcall\s+int3\s+0x0*%x\s+sites=1\s+ARMED\s+set=-\s+exits=1\n"
                   r"\s+exit prio=0\s+count\s+calls=(\d+)$" % call, out, re.M)
     assert m and int(m.group(1)) > 0, out
     assert re.search(r"^\$1 = (55|89|144|233)$", out, re.M), out

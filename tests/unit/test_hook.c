@@ -79,6 +79,7 @@ size_t arch_text_write(u64 addr, const u8 *bytes, size_t n)
 }
 
 static unsigned released;
+static unsigned cooling;	/* jump detours released, not yet synced */
 
 int arch_probe_prepare(u64 addr, struct arch_probe *p, const char **why)
 {
@@ -98,7 +99,8 @@ int arch_probe_prepare(u64 addr, struct arch_probe *p, const char **why)
 
 void arch_probe_release(struct arch_probe *p)
 {
-	(void)p;
+	if (p->kind == PROBE_JUMP)
+		cooling++;
 	released++;
 }
 
@@ -110,10 +112,59 @@ void arch_probe_resume(const struct arch_probe *p, struct arch_regs *r)
 	resumed_at = p->addr;
 }
 
+/* Jump probes: only at INSN(30) (5 covered bytes); the "detour" is the
+ * fake target text[896]. */
+#define JUMP_AT INSN(30)
+#define DETOUR ((u64)&text[896])
+int arch_probe_prepare_jump(u64 addr, struct arch_probe *p, const char **why)
+{
+	memset(p, 0, sizeof(*p));
+	if (addr != JUMP_AT) {
+		*why = "fake: a jump targets the displaced bytes";
+		return -1;
+	}
+	p->addr = addr;
+	p->len = 2;
+	p->kind = PROBE_JUMP;
+	p->jump_len = 5;
+	p->slot = DETOUR;
+	memcpy(p->orig, (void *)addr, 5);
+	return 0;
+}
+
+size_t arch_probe_jump_insn(const struct arch_probe *p, bool jmp, u8 *out)
+{
+	if (jmp) {
+		jmp_insn(p->addr, p->slot, out);
+	} else {
+		memcpy(out, p->orig, 5);
+		out[0] = 0xcc;
+	}
+	return 5;
+}
+
 size_t arch_probe_insn(const struct arch_probe *p, bool armed, u8 *out)
 {
+	if (p->kind == PROBE_JUMP && p->jumped) {
+		if (armed)
+			jmp_insn(p->addr, p->slot, out);
+		else
+			memcpy(out, p->orig, 5);
+		return 5;
+	}
 	out[0] = armed ? 0xcc : p->orig[0];
 	return 1;
+}
+
+void arch_probe_synced(void)
+{
+	if (cooling)
+		cooling--;
+}
+
+bool arch_probe_cooling(void)
+{
+	return cooling != 0;
 }
 
 /* --- fake port ------------------------------------------------------ */
@@ -124,6 +175,16 @@ static void (*on_sync)(void);
 
 bool port_hooks_parked(void) { return parked; }
 u64 port_sym_start(u64 addr, const char **name) { (void)name; return addr; }
+u64 port_sym_end(u64 addr) { return addr + 16; }
+static bool text_busy;		/* a CPU inside a jump probe's bytes */
+static unsigned busy_checks;
+bool port_text_busy(u64 start, u64 end)
+{
+	(void)start;
+	(void)end;
+	busy_checks++;
+	return text_busy;
+}
 bool port_is_noprobe(u64 addr) { return addr >= (u64)&text[900] && addr < (u64)&text[950]; }
 bool port_is_text(u64 addr, size_t len) { return addr >= (u64)text && addr + len <= (u64)text + 960; }
 void port_log(const char *s) { (void)s; }
@@ -616,6 +677,62 @@ static void test_hosted_fire(void **state)
 }
 
 static char printed[4096];
+static void out(const char *s);
+
+/* A jump probe: int3 first, then the jmp once nobody is inside; busy,
+ * it stays an int3 probe with the reason listed; refused where the arch
+ * refuses, as an int3 probe with the reason; nothing may go inside its
+ * jmp; its detour cools one more sync round after it goes. */
+static void test_jump_probe(void **state)
+{
+	(void)state;
+	u8 orig[5], j[5];
+	const char *why = "x";
+	memcpy((void *)JUMP_AT, "\x55\x48\x89\xe5\x90", 5);
+	memcpy(orig, (void *)JUMP_AT, 5);
+	assert_int_equal(hook_declare_jump("jp", JUMP_AT, &why), 0);
+	assert_null(why);
+	assert_true(hook_in_jump(JUMP_AT + 4));
+	assert_false(hook_in_jump(JUMP_AT + 5));
+	assert_int_equal(hook_declare_at("in", JUMP_AT + 2, &why), HOOK_EREFUSED);
+	assert_string_equal(why, "inside the jmp of a jump-optimized probe");
+	assert_int_equal(hook_exit_register("jp", 0, ex, (void *)'J', "j"), 0);
+	text_busy = true;
+	busy_checks = 0;
+	assert_int_equal(hook_arm("jp"), 0);
+	assert_int_equal(*(u8 *)JUMP_AT, 0xcc);	/* int3 only */
+	assert_true(busy_checks >= 1);
+	printed[0] = 0;
+	hook_print(out, "jp");
+	assert_non_null(strstr(printed, "jump"));
+	assert_non_null(strstr(printed, "a CPU was inside the covered bytes"));
+	assert_int_equal(hook_disarm("jp"), 0);
+	assert_memory_equal((void *)JUMP_AT, orig, 5);
+	text_busy = false;
+	assert_int_equal(hook_arm("jp"), 0);
+	jmp_insn(JUMP_AT, DETOUR, j);
+	assert_memory_equal((void *)JUMP_AT, j, 5);
+	printed[0] = 0;
+	hook_print(out, "jp");
+	assert_null(strstr(printed, "not jump-optimized"));
+	assert_int_equal(hook_disarm("jp"), 0);
+	assert_memory_equal((void *)JUMP_AT, orig, 5);
+	assert_int_equal(hook_undeclare("jp"), 0);	/* released after a sync */
+	assert_true(arch_probe_cooling());
+	hook_reclaim();			/* and free after one more */
+	assert_false(arch_probe_cooling());
+
+	/* Refused by the arch: an int3 probe, the reason kept. */
+	assert_int_equal(hook_declare_jump("jq", INSN(3), &why), 0);
+	assert_string_equal(why, "fake: a jump targets the displaced bytes");
+	printed[0] = 0;
+	hook_print(out, "jq");
+	assert_non_null(strstr(printed, "int3"));
+	assert_non_null(strstr(printed, "not jump-optimized: fake: a jump targets"));
+	assert_int_equal(hook_undeclare("jq"), 0);
+	assert_int_equal(hook_exit_unregister("jp", ex, (void *)'J'), HOOK_ENOENT);
+}
+
 static void out(const char *s)
 {
 	strncat(printed, s, sizeof(printed) - strlen(printed) - 1);
@@ -661,6 +778,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ool, setup),
 		cmocka_unit_test_setup(test_hosted_fire, setup),
 		cmocka_unit_test_setup(test_print, setup),
+		cmocka_unit_test_setup(test_jump_probe, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, 0);
 }
