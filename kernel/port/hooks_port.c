@@ -119,6 +119,8 @@ static void count_exit(const struct hook_args *a, void *data)
  * monitor hooks [PREFIX]                list hooks, exits, armed state
  * monitor hooks probe NAME LOCATION     declare a probe (with a counting
  *                                       exit), or say why not
+ * monitor hooks jprobe NAME LOCATION    the same, jump-optimized where
+ *                                       proven safe (else int3: why)
  * monitor hooks unprobe NAME
  * monitor hooks arm|disarm NAME
  * monitor hooks arm-set|disarm-set SET
@@ -132,19 +134,20 @@ static void monitor_hooks(const char *args, void (*out)(const char *text))
 	size_t cn = word(&p, &cmd), wn = word(&p, &w);
 	int err;
 
-	if (!cn || !(is_word(cmd, cn, "probe") || is_word(cmd, cn, "unprobe") ||
+	bool jump = cn && is_word(cmd, cn, "jprobe");
+	if (!cn || !(is_word(cmd, cn, "probe") || jump || is_word(cmd, cn, "unprobe") ||
 		     is_word(cmd, cn, "arm") || is_word(cmd, cn, "disarm") ||
 		     is_word(cmd, cn, "arm-set") || is_word(cmd, cn, "disarm-set"))) {
 		hook_print(out, args);
 		return;
 	}
 	if (!wn || wn >= sizeof(name)) {
-		out("usage: monitor hooks probe NAME ADDR|SYMBOL[+OFF] | unprobe NAME | arm NAME | disarm NAME | arm-set SET | disarm-set SET\n");
+		out("usage: monitor hooks probe|jprobe NAME ADDR|SYMBOL[+OFF] | unprobe NAME | arm NAME | disarm NAME | arm-set SET | disarm-set SET\n");
 		return;
 	}
 	memcpy(name, w, wn);
 	name[wn] = 0;
-	if (is_word(cmd, cn, "probe")) {
+	if (is_word(cmd, cn, "probe") || jump) {
 		const char *loc, *why = 0;
 		size_t ln = word(&p, &loc);
 		u64 addr = ln ? parse_location(loc, ln) : 0;
@@ -152,10 +155,17 @@ static void monitor_hooks(const char *args, void (*out)(const char *text))
 			out("hooks: unknown location (use 0xADDR or SYMBOL[+OFFSET])\n");
 			return;
 		}
-		err = hook_declare_at(name, addr, &why);
+		err = jump ? hook_declare_jump(name, addr, &why) :
+			     hook_declare_at(name, addr, &why);
 		if (!err)
 			err = hook_exit_register(name, 0, count_exit, 0, "count");
-		if (err && why)
+		if (!err && jump && why)
+			kfmt_snprintf(line, sizeof(line), "hooks: probe %s at 0x%lx declared (disarmed), "
+				      "int3: not jump-optimized: %s\n", name, addr, why);
+		else if (!err && jump)
+			kfmt_snprintf(line, sizeof(line), "hooks: probe %s at 0x%lx declared (disarmed), "
+				      "jump-optimized\n", name, addr);
+		else if (err && why)
 			kfmt_snprintf(line, sizeof(line), "hooks: probe %s at 0x%lx refused: %s\n",
 				      name, addr, why);
 		else if (err)
@@ -186,7 +196,7 @@ static void monitor_hooks(const char *args, void (*out)(const char *text))
 
 static const struct kstub_monitor_cmd hooks_cmd = {
 	.name = "hooks",
-	.help = "hooks [PREFIX] | probe NAME LOC | unprobe NAME | arm|disarm NAME | arm-set|disarm-set SET",
+	.help = "hooks [PREFIX] | probe|jprobe NAME LOC | unprobe NAME | arm|disarm NAME | arm-set|disarm-set SET",
 	.fn = monitor_hooks,
 };
 

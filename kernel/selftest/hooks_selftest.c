@@ -218,6 +218,31 @@ __asm__(
 	"hst_r_int80:   int $0x80\n"
 	"	ret\n");
 
+/* Jump probes refused by the proof (each falls back to int3). */
+__asm__(
+	"	.text\n"
+	"	.global hst_j_target, hst_j_short, hst_j_short_end, hst_j_branch\n"
+	/* The jb goes back to the add, inside the 5 bytes after the xor. */
+	"hst_j_target:\n"
+	"	xor %eax, %eax\n"
+	"1:	add $1, %eax\n"
+	"	cmp %edi, %eax\n"
+	"	jb 1b\n"
+	"	ret\n"
+	/* Two bytes, then the next symbol. */
+	"hst_j_short:\n"
+	"	nop\n"
+	"	nop\n"
+	"hst_j_short_end:\n"
+	"	ret\n"
+	/* A branch among the 5 bytes. */
+	"hst_j_branch:\n"
+	"	test %edi, %edi\n"
+	"	jz 2f\n"
+	"	inc %eax\n"
+	"2:	ret\n");
+extern const u8 hst_j_target[], hst_j_short[], hst_j_branch[];
+
 u64 hooks_st_kinds(u64 x);
 extern const u8 hst_k_call[], hst_k_lea[], hst_k_icall[], hst_k_pushf[],
 	hst_k_cli[], hst_k_sti[], hst_k_popf[], hst_k_loop[], hst_k_jcc[],
@@ -355,6 +380,53 @@ static void selftest_probes(void)
 	CHECK(refused((u64)&hooks_st_global, "not in kernel text"));
 }
 
+static bool jump_refused(u64 addr, const char *reason)
+{
+	const char *why = 0;
+	bool ok = hook_declare_jump("hst_jr", addr, &why) == 0 && why &&
+		  !strcmp(why, reason);
+	printk("hooks: jump probe at %lx: int3, not jump-optimized: %s\n", addr,
+	       why ? why : "(jump-optimized!)");
+	hook_undeclare("hst_jr");
+	return ok;
+}
+
+/* A jump probe on the rip-relative load in the middle of hooks_st_rip:
+ * the exit sees the probe's address and the registers, the load runs in
+ * the detour and reads the real variable. */
+static void selftest_jump_probes(void)
+{
+	static struct probe_hit hit;
+	u64 at = find_rip_relative((u64)hooks_st_rip);
+	const char *why = "x";
+	CHECK(hook_declare_jump("hst_jrip", at, &why) == 0);
+	CHECK(why == 0);
+	CHECK(hook_exit_register("hst_jrip", 0, exit_probe, &hit, "count") == 0);
+	CHECK(hook_arm("hst_jrip") == 0);
+	CHECK(*(const u8 *)at == 0xe9);
+	CHECK(hooks_st_rip(3) == ((21 + 1000) ^ 0x55));
+	CHECK(hit.calls == 1 && hit.rip == at);
+	hooks_st_global = 3000;
+	u64 f = irq_save();	/* the IF-clear copy too */
+	u64 r = hooks_st_rip(3);
+	irq_restore(f);
+	CHECK(r == ((21 + 3000) ^ 0x55));
+	CHECK(hit.calls == 2);
+	printk("hooks: jump probe at hooks_st_rip+%lu (rip-relative) hit %lu times, result ok\n",
+	       at - (u64)hooks_st_rip, hit.calls);
+	CHECK(hook_disarm("hst_jrip") == 0);
+	CHECK(*(const u8 *)at != 0xe9 && *(const u8 *)at != 0xcc);
+	CHECK(hooks_st_rip(3) == ((21 + 3000) ^ 0x55));
+	CHECK(hit.calls == 2);
+	CHECK(hook_undeclare("hst_jrip") == 0);
+	hooks_st_global = 1000;
+
+	CHECK(jump_refused((u64)hst_j_target, "a jump targets the displaced bytes"));
+	CHECK(jump_refused((u64)hst_j_short, "the function ends within 5 bytes of the address"));
+	CHECK(jump_refused((u64)hst_j_branch,
+			   "a branch, call or return among the displaced instructions"));
+}
+
 static void selftest(void *arg)
 {
 	(void)arg;
@@ -362,6 +434,7 @@ static void selftest(void *arg)
 	selftest_static();
 	selftest_sets();
 	selftest_probes();
+	selftest_jump_probes();
 	if (failures)
 		printk("hooks: selftest FAILED (%u of %u checks)\n", failures, checks);
 	else
@@ -403,8 +476,16 @@ __asm__(
 	"	mov %rdi, %rax\n"
 	"hooks_stress_probe_at:\n"
 	"	add hooks_stress_k(%rip), %rax\n"
+	"	ret\n"
+	/* A jump probe's: the jmp covers both instructions (10 bytes, one
+	 * rip-relative), which run in its detour. */
+	"	.global hooks_stress_jumped\n"
+	"hooks_stress_jumped:\n"
+	"	mov %rdi, %rax\n"
+	"	add hooks_stress_k(%rip), %rax\n"
 	"	ret\n");
 u64 hooks_stress_probed(u64 pos);
+u64 hooks_stress_jumped(u64 pos);
 extern const u8 hooks_stress_probe_at[];
 const u64 hooks_stress_k = STRESS_K;
 
@@ -413,7 +494,7 @@ struct stress_cpu {
 	u32 mask;
 	u64 last_seq, last_win;
 	u64 token;
-	u64 a1, a2, b, p, c;		/* exit calls */
+	u64 a1, a2, b, p, j, c;		/* exit calls */
 	u64 bursts, mixed;
 	u64 torn, missed, order, bad;
 } __attribute__((aligned(64)));
@@ -481,6 +562,14 @@ static void ex_p(const struct hook_args *a, void *data)
 	c->mask |= 1u << (a->regs->rdi & 7);
 }
 
+static void ex_j(const struct hook_args *a, void *data)
+{
+	(void)data;
+	struct stress_cpu *c = me();
+	c->j++;
+	c->mask |= 1u << (a->regs->rdi & 7);
+}
+
 __attribute__((noinline)) static void stress_sites(u64 cpu, u64 seq)
 {
 	struct stress_cpu *c = &st[cpu];
@@ -490,6 +579,8 @@ __attribute__((noinline)) static void stress_sites(u64 cpu, u64 seq)
 	HOOK(hs_a, cpu, seq, 3);
 	HOOK(hs_b, cpu, seq, 4);
 	c->bad += hooks_stress_probed(5) != 5 + STRESS_K;
+	c->bad += hooks_stress_jumped(6) != 6 + STRESS_K;
+	c->bad += hooks_stress_jumped(7) != 7 + STRESS_K;
 }
 
 static void stress_burst(void)
@@ -502,7 +593,7 @@ static void stress_burst(void)
 	u32 m = c->mask;
 	irq_restore(f);
 	c->bursts++;
-	if (m == 0 || m == 0x3f)
+	if (m == 0 || m == 0xff)
 		return;
 	c->mixed++;
 	/* One run of ones (0..0 1..1 0..0): an arm's gate store, maybe
@@ -538,6 +629,7 @@ static u64 total_calls(void)
 		     __atomic_load_n(&st[i].a2, __ATOMIC_RELAXED) +
 		     __atomic_load_n(&st[i].b, __ATOMIC_RELAXED) +
 		     __atomic_load_n(&st[i].p, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&st[i].j, __ATOMIC_RELAXED) +
 		     __atomic_load_n(&st[i].c, __ATOMIC_RELAXED);
 	return t;
 }
@@ -563,7 +655,8 @@ static bool others_progress(void)
 }
 
 struct listing_sum {
-	u64 a1, a2, b, p;
+	u64 a1, a2, b, p, j;
+	bool jumped;		/* hs_j listed as a jump probe */
 };
 
 static void sum_listing(const struct hook_info *h, void *data)
@@ -576,13 +669,16 @@ static void sum_listing(const struct hook_info *h, void *data)
 		else if (!strcmp(n, "hs_a2")) l->a2 += calls;
 		else if (!strcmp(n, "hs_b")) l->b += calls;
 		else if (!strcmp(n, "hs_p")) l->p += calls;
+		else if (!strcmp(n, "hs_j")) l->j += calls;
 	}
+	if (!strcmp(h->name, "hs_j"))
+		l->jumped = !strcmp(h->kind, "jump") && !h->note;
 }
 
 static void stress(void *arg)
 {
 	u64 n = (u64)arg, disarmed_calls = 0, stalls = 0, errs = 0;
-	static const char *const set[] = { "hs_a", "hs_b", "hs_p" };
+	static const char *const set[] = { "hs_a", "hs_b", "hs_p", "hs_j" };
 	const char *why = 0;
 	struct patch_stats p0, p1;
 
@@ -590,16 +686,21 @@ static void stress(void *arg)
 		printk("hooks: stress FAILED: probe refused: %s\n", why);
 		task_exit();
 	}
+	if (hook_declare_jump("hs_j", (u64)hooks_stress_jumped, &why) || why) {
+		printk("hooks: stress FAILED: jump probe refused: %s\n", why);
+		task_exit();
+	}
 	errs += hook_exit_register("hs_a", 10, ex_a1, 0, "hs_a1") != 0;
 	errs += hook_exit_register("hs_a", 20, ex_a2, 0, "hs_a2") != 0;
 	errs += hook_exit_register("hs_b", 0, ex_b, 0, "hs_b") != 0;
 	errs += hook_exit_register("hs_p", 0, ex_p, 0, "hs_p") != 0;
-	errs += hook_set_define("hs_set", set, 3) != 0;
+	errs += hook_exit_register("hs_j", 0, ex_j, 0, "hs_j") != 0;
+	errs += hook_set_define("hs_set", set, 4) != 0;
 	for (unsigned cpu = 1; cpu < ncpus; cpu++)
 		task_create("hooks_stress", cpu, stress_worker, 0);
 	while (__atomic_load_n(&stress_running, __ATOMIC_ACQUIRE) + 1 < ncpus)
 		yield();
-	printk("hooks: stress: %lu arm/disarm cycles of hs_set (hs_a x2 sites, hs_b x2, probe hs_p) on %u CPUs, workers halt every %lu bursts\n",
+	printk("hooks: stress: %lu arm/disarm cycles of hs_set (hs_a x2 sites, hs_b x2, probe hs_p, jump probe hs_j) on %u CPUs, workers halt every %lu bursts\n",
 	       n, ncpus, stress_hlt);
 	patch_get_stats(&p0);
 	u64 t0 = kern_nsec();
@@ -632,25 +733,29 @@ static void stress(void *arg)
 	struct stress_cpu t = { 0 };
 	for (unsigned i = 0; i < ncpus; i++) {
 		t.a1 += st[i].a1; t.a2 += st[i].a2; t.b += st[i].b; t.p += st[i].p;
+		t.j += st[i].j;
 		t.c += st[i].c; t.bursts += st[i].bursts; t.mixed += st[i].mixed;
 		t.torn += st[i].torn; t.missed += st[i].missed;
 		t.order += st[i].order; t.bad += st[i].bad;
 	}
 	struct listing_sum l = { 0 };
 	hook_for_each(sum_listing, &l);
-	u64 listing_bad = (l.a1 != t.a1) + (l.a2 != t.a2) + (l.b != t.b) + (l.p != t.p);
+	u64 listing_bad = (l.a1 != t.a1) + (l.a2 != t.a2) + (l.b != t.b) + (l.p != t.p) +
+			  (l.j != t.j);
 	u64 ms = (t1 - t0) / 1000000;
 	printk("hooks: stress: %lu cycles in %lu ms (%lu us each), %lu sync rounds, %lu IPIs\n",
 	       n, ms, n ? (t1 - t0) / 1000 / n : 0, p1.sync_rounds - p0.sync_rounds,
 	       p1.ipis - p0.ipis);
-	printk("hooks: stress: %lu bursts, %lu saw a transition; exit calls a1=%lu a2=%lu c=%lu b=%lu p=%lu; int3 emulated %lu\n",
-	       t.bursts, t.mixed, t.a1, t.a2, t.c, t.b, t.p,
-	       p1.int3_emulated - p0.int3_emulated);
+	printk("hooks: stress: %lu bursts, %lu saw a transition; exit calls a1=%lu a2=%lu c=%lu b=%lu p=%lu j=%lu; int3 emulated %lu; hs_j %s\n",
+	       t.bursts, t.mixed, t.a1, t.a2, t.c, t.b, t.p, t.j,
+	       p1.int3_emulated - p0.int3_emulated,
+	       l.jumped ? "jump-optimized" : "NOT jump-optimized");
 	printk("hooks: stress: torn=%lu missed=%lu disarmed_calls=%lu order=%lu bad_results=%lu listing_mismatch=%lu stalls=%lu errors=%lu\n",
 	       t.torn, t.missed, disarmed_calls, t.order, t.bad, listing_bad, stalls, errs);
 	bool pass = !t.torn && !t.missed && !disarmed_calls && !t.order && !t.bad &&
-		    !listing_bad && !stalls && !errs && t.a1 && t.p && t.mixed;
+		    !listing_bad && !stalls && !errs && t.a1 && t.p && t.j && t.mixed;
 	errs += hook_undeclare("hs_p") != 0;
+	errs += hook_undeclare("hs_j") != 0;
 	printk("hooks: stress %s\n", pass && !errs ? "passed" : "FAILED");
 	task_exit();
 }

@@ -28,6 +28,16 @@ def test_selftest_static_hooks_sets_probes(boot):
     assert re.search(r"^hooks: probe at hooks_st_rip\+[1-9]\d* \(rip-relative\) "
                      r"hit 2 times, result ok$", con, re.M), con
     assert re.search(r"^hooks: 11 probe kinds .* ok$", con, re.M), con
+    # The same load under a jump-optimized probe (the jmp in the text,
+    # the load in the detour), with IF set and clear.
+    assert re.search(r"^hooks: jump probe at hooks_st_rip\+[1-9]\d* \(rip-relative\) "
+                     r"hit 2 times, result ok$", con, re.M), con
+    # Where the proof fails, an int3 probe, with the reason.
+    for reason in ["a jump targets the displaced bytes",
+                   "the function ends within 5 bytes of the address",
+                   "a branch, call or return among the displaced instructions"]:
+        assert re.search(r"^hooks: jump probe at [0-9a-f]+: int3, not "
+                         r"jump-optimized: %s$" % re.escape(reason), con, re.M), reason
     # Refused instructions, each with its reason.
     for reason in ["not an instruction boundary", "int3", "iret", "loads SS",
                    "far transfer", "software interrupt or system call",
@@ -120,10 +130,12 @@ STRESS_CYCLES = int(os.environ.get("KSTUB_HOOKS_STRESS", "50000"))
 
 @pytest.mark.timeout(900)
 def test_smp_stress_arm_disarm_sets(boot, kernel_elf):
-    """CPU 0 arms and disarms a set of two static hooks (four sites) and a
-    probe while all four CPUs run the hooked and probed code in loops:
-    no exception, no half-armed set seen, exit counts agree with the
-    armed state, and the kernel (and gdb on it) is healthy afterwards."""
+    """CPU 0 arms and disarms a set of two static hooks (four sites), an
+    int3 probe and a jump-optimized probe (over a rip-relative add) while
+    all four CPUs run the hooked and probed code in loops: no exception,
+    no half-armed set seen, exit counts agree with the armed state (and
+    with the listing), the probed functions return the right values, and
+    the kernel (and gdb on it) is healthy afterwards."""
     k = boot("kstub=ttyS1 hooks.stress=%d" % STRESS_CYCLES, cpus=4, gdb=True)
     k.wait_for(ONLINE, 30)
     k.wait_for(r"^hooks: stress: %d arm/disarm cycles" % STRESS_CYCLES, 60)
@@ -138,11 +150,14 @@ def test_smp_stress_arm_disarm_sets(boot, kernel_elf):
     assert t and int(t.group(1)) == STRESS_CYCLES, k.tail(20)
     assert int(t.group(3)) >= 6 * STRESS_CYCLES, t.group(0)
     calls = re.search(r"^hooks: stress: (\d+) bursts, (\d+) saw a transition; "
-                      r"exit calls a1=(\d+) a2=(\d+) c=(\d+) b=(\d+) p=(\d+)",
+                      r"exit calls a1=(\d+) a2=(\d+) c=(\d+) b=(\d+) p=(\d+) "
+                      r"j=(\d+); int3 emulated \d+; hs_j (.*)$",
                       con, re.M)
     assert calls, k.tail(20)
-    a1, a2, c, b, p = (int(x) for x in calls.groups()[2:])
+    a1, a2, c, b, p, j = (int(x) for x in calls.groups()[2:8])
     assert a1 == a2 and a1 > 0 and b > 0 and p > 0 and c > 0, calls.group(0)
+    assert j > 0, calls.group(0)
+    assert calls.group(9) == "jump-optimized", calls.group(0)
     assert int(calls.group(2)) > 0, "no burst overlapped a transition"
     assert m.group(1) == "passed", k.tail(20)
     # Healthy: the ring-3 task and every CPU still run, gdb still works.
