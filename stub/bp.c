@@ -25,6 +25,22 @@ struct bp {
 };
 
 static struct bp bps[BP_MAX];
+/* The inserted ones' addresses, packed: every int3 a probe takes asks
+ * bp_inserted(), and a walk over bps[] (large entries) cost a probe hit
+ * more than the rest of it under an emulator.  Rebuilt by the master,
+ * others parked, at insert and remove. */
+static u64 ins_addr[BP_MAX];
+static u32 ins_n;
+
+static void publish_inserted(void)
+{
+	u32 n = 0;
+	__atomic_store_n(&ins_n, 0, __ATOMIC_RELEASE);
+	for (int i = 0; i < BP_MAX; i++)
+		if (bps[i].used && bps[i].inserted)
+			ins_addr[n++] = bps[i].addr;
+	__atomic_store_n(&ins_n, n, __ATOMIC_RELEASE);
+}
 
 static struct bp *find(u64 addr)
 {
@@ -39,7 +55,8 @@ int bp_add(u64 addr)
 	u8 probe[ARCH_BP_LEN];
 	if (find(addr))
 		return 0;
-	if (port_is_noprobe(addr))
+	/* An int3 inside a jump probe's jmp would cut it in two. */
+	if (port_is_noprobe(addr) || hook_in_jump(addr))
 		return -1;
 	/* Refuse addresses we cannot read: gdb then reports the error. */
 	if (arch_mem_read(probe, addr, ARCH_BP_LEN))
@@ -67,12 +84,14 @@ void bp_del(u64 addr)
 	/* Stays "known" until reused: a CPU may still trap on it (its
 	 * out-of-line copy too: a CPU with a false condition may be in it). */
 	b->used = false;
+	publish_inserted();
 }
 
 void bp_clear_all(void)
 {
 	for (int i = 0; i < BP_MAX; i++)
 		bps[i].used = false;
+	publish_inserted();
 }
 
 int bp_set_agent(u64 addr, const struct rsp_bp_agent *a, const char **why)
@@ -177,8 +196,8 @@ void bp_insert_all(void)
 	size_t n = 0;
 	for (int i = 0; i < BP_MAX; i++) {
 		struct bp *b = &bps[i];
-		if (!b->used || b->inserted)
-			continue;
+		if (!b->used || b->inserted || hook_in_jump(b->addr))
+			continue;	/* (a jump probe came after it) */
 		if (arch_mem_read(b->orig, b->addr, ARCH_BP_LEN))
 			continue;
 		ops[n].addr = b->addr;
@@ -192,6 +211,7 @@ void bp_insert_all(void)
 	patch_apply(ops, n, PATCH_PARKED);
 	for (size_t i = 0; i < n; i++)
 		who[i]->inserted = true;
+	publish_inserted();
 }
 
 void bp_remove_all(void)
@@ -208,14 +228,16 @@ void bp_remove_all(void)
 		n++;
 		b->inserted = false;
 	}
+	publish_inserted();
 	if (n)
 		patch_apply(ops, n, PATCH_PARKED);
 }
 
 bool bp_inserted(u64 addr)
 {
-	for (int i = 0; i < BP_MAX; i++)
-		if (bps[i].addr == addr && bps[i].used && bps[i].inserted)
+	u32 n = __atomic_load_n(&ins_n, __ATOMIC_ACQUIRE);
+	for (u32 i = 0; i < n; i++)
+		if (ins_addr[i] == addr)
 			return true;
 	return false;
 }

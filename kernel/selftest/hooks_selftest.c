@@ -788,8 +788,16 @@ __asm__(
 	"	mov %rdi, %rax\n"
 	"hooks_bench_probe_at:\n"
 	"	add $1, %rax\n"
+	"	ret\n"
+	/* The same for a jump probe at its start (no symbol inside: the
+	 * proof decodes up to the next one). */
+	"	.global hooks_bench_jumped\n"
+	"hooks_bench_jumped:\n"
+	"	mov %rdi, %rax\n"
+	"	add $1, %rax\n"
 	"	ret\n");
 u64 hooks_bench_probed(u64 x);
+u64 hooks_bench_jumped(u64 x);
 extern const u8 hooks_bench_probe_at[];
 
 #define R10(x) x x x x x x x x x x
@@ -859,6 +867,15 @@ static void bench(void *arg)
 	hook_arm("hb_probe");
 	report("probe_hit", np, time_loop(hooks_bench_probed, np));
 	hook_undeclare("hb_probe");
+	/* A jump probe over the same two instructions. */
+	if (hook_declare_jump("hb_jump", (u64)hooks_bench_jumped, &why) || why)
+		printk("hooks-bench: jump probe refused: %s\n", why);
+	hook_exit_register("hb_jump", 0, bench_exit, 0, "bench");
+	hook_arm("hb_jump");
+	if (*(const u8 *)hooks_bench_jumped != 0xe9)
+		printk("hooks-bench: jump probe not jump-optimized\n");
+	report("jump_hit", np, time_loop(hooks_bench_jumped, np));
+	hook_undeclare("hb_jump");
 
 	/* Bare sync rounds: best of 5 runs of 200. */
 	u64 best = ~0ull;
