@@ -38,7 +38,8 @@ const char tp_features[] =
 	";ConditionalTracepoints+;TracepointSource+;DisconnectedTracing+"
 	";StaticTracepoints+;InstallInTrace+;EnableDisableTracepoints+"
 	";QTBuffer:size+;tracenz+;qXfer:traceframe-info:read+"
-	";qXfer:statictrace:read+;ConditionalBreakpoints+;BreakpointCommands+";
+	";qXfer:statictrace:read+;ConditionalBreakpoints+;BreakpointCommands+"
+	";FastTracepoints+";
 
 /* ---- replies ---- */
 
@@ -152,7 +153,16 @@ static int install(struct tp *t)
 		}
 	} else {
 		kfmt_snprintf(t->hook, sizeof(t->hook), "gdb_tp_%lx", t->addr);
-		r = hook_declare_at(t->hook, t->addr, &why);
+		r = t->fast ? hook_declare_jump(t->hook, t->addr, &why) :
+			      hook_declare_at(t->hook, t->addr, &why);
+		if (r == 0 && t->fast && why) {
+			/* Still traced, by an int3 probe: say why it is slower. */
+			char line[160];
+			kfmt_snprintf(line, sizeof(line), "kstub: fast tracepoint %u at 0x%lx is "
+				      "not jump-optimized (%s): it traps instead\n",
+				      t->num, t->addr, why);
+			rsp_console(line);
+		}
 		if (r == HOOK_EEXIST) {
 			/* Ours (another tracepoint at this address) or someone
 			 * else's probe, which we may not take over. */
@@ -470,8 +480,11 @@ static void q_tdp(char *pkt, size_t n)
 	struct tp_qtdp d;
 	if (tp_parse_qtdp(pkt, n, &d, &field))
 		return malformed(pkt, n, field);
-	if (d.fast) {
-		fail("E02", "kstub: tracepoint %u: fast tracepoints are not offered", d.num);
+	if (d.fast && d.step) {
+		/* The detour runs the displaced instructions as a block: no
+		 * single-step from the probe. */
+		fail("E02", "kstub: tracepoint %u: while-stepping needs a regular "
+		     "tracepoint (trace, not ftrace)", d.num);
 		return;
 	}
 	if (d.num == 0 || d.num > 0xffff) {
@@ -479,7 +492,7 @@ static void q_tdp(char *pkt, size_t n)
 		return;
 	}
 	struct tp *t = find_num(d.num);
-	if (t && (t->addr != d.addr || t->is_static != d.is_static)) {
+	if (t && (t->addr != d.addr || t->is_static != d.is_static || t->fast != d.fast)) {
 		uninstall(t);	/* same number, new place: a new tracepoint */
 		t->used = false;
 		t = 0;
@@ -504,7 +517,8 @@ static void q_tdp(char *pkt, size_t n)
 			fail("E02", "kstub: no room for tracepoint %u (%u defined)", d.num, TP_MAX);
 			return;
 		}
-		if (t->installed && (t->addr != d.addr || t->is_static != d.is_static))
+		if (t->installed && (t->addr != d.addr || t->is_static != d.is_static ||
+				     t->fast != d.fast))
 			uninstall(t);
 		bool keep = t->installed;
 		char hook[sizeof(t->hook)];
@@ -521,6 +535,8 @@ static void q_tdp(char *pkt, size_t n)
 	t->step = d.step;
 	t->pass = d.pass;
 	t->is_static = d.is_static;
+	t->fast = d.fast;
+	t->fast_len = d.fast_len;
 	if (d.cond) {
 		int off = add_code(t, d.cond, d.cond_len, true, "condition", 0);
 		if (off < 0) {
@@ -996,6 +1012,8 @@ static size_t tp_header(struct tp *t, char *o, size_t cap)
 	size_t k = kfmt_snprintf(o, cap, "T%x:%lx:%c:%lx:%lx%s", t->num, t->addr,
 				 t->enabled ? 'E' : 'D', t->step, t->pass,
 				 t->is_static ? ":S" : "");
+	if (t->fast)
+		k += kfmt_snprintf(o + k, cap - k, ":F%x", t->fast_len);
 	if (t->cond_len && k + 16 + 2 * t->cond_len < cap) {
 		k += kfmt_snprintf(o + k, cap - k, ":X%x,", t->cond_len);
 		rsp_hex_encode(t->code + t->cond, t->cond_len, o + k);
@@ -1275,6 +1293,16 @@ static void q_tstm(char *pkt, size_t n)
 	rsp_reply(ks.out, w.k);
 }
 
+/* The shortest instruction a fast tracepoint may go on: any, since the
+ * hook layer moves as many whole instructions as its jmp covers (and
+ * falls back to int3 where it cannot prove that safe). */
+static void q_tminftpilen(char *pkt, size_t n)
+{
+	(void)pkt;
+	(void)n;
+	rsp_reply_str("1");
+}
+
 static void q_unsupported(char *pkt, size_t n)
 {
 	(void)pkt;
@@ -1307,7 +1335,7 @@ static const struct rsp_cmd tp_cmds[] = {
 	{ "qTfSTM", "", q_tstm },
 	{ "qTsSTM", "", q_tstm },
 	{ "qTSTMat", ":", q_tstm },
-	{ "qTMinFTPILen", "", q_unsupported },
+	{ "qTMinFTPILen", "", q_tminftpilen },
 	{ "QTSave", ":", q_unsupported },
 };
 

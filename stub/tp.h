@@ -54,6 +54,8 @@ struct tp {
 	u64 step;		/* while-stepping count */
 	u64 pass;		/* 0 = no pass count */
 	bool is_static;		/* strace: on an LTT site */
+	bool fast;		/* ftrace: on a jump-optimized probe */
+	u32 fast_len;		/* gdb's :F<len>, given back in qTfP */
 	bool defining;		/* continuation packets still expected */
 	bool direct;		/* only R and M actions: see log_direct() */
 	bool stepping_list;	/* continuation packets go to sact[] */
