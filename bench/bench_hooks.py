@@ -10,8 +10,12 @@ In the kernel under QEMU (TCG unless real KVM), boot option hooks.bench
   * the same site armed with one (empty) exit;
   * a probe hit (int3, exit, out-of-line execution of the displaced
     instruction) against the same function unprobed;
+  * a jump-optimized probe hit (jmp to a detour that runs the exit and
+    the displaced instructions) on a function of the same two instructions;
   * arming and disarming 1, 10, 100 and 1000 sites (one hook), with the
     patch engine's sync rounds and IPIs, and a bare sync round.
+Native, hosted build (bench/hook_native.c, 3 runs): HOOK() of an armed
+hook with one exit against calling that exit directly.
 Peer, measured in the same run (bench/linux_peer.py): Debian's stock Linux
 6.1 under the same QEMU, accelerator and -smp, per probed getppid() over
 the bare system call: a kprobe at function entry on ftrace, an optimized
@@ -29,6 +33,7 @@ The same idle workload on both: the reference kernel boots with demo=off
 """
 import argparse
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -37,7 +42,7 @@ sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "tools"))
 import harness  # noqa: E402
 import linux_peer  # noqa: E402
-from benchlib import fmt_ratio, fmt_stat, median, table  # noqa: E402
+from benchlib import fmt_ratio, fmt_stat, median, save_targets, table  # noqa: E402
 
 # Linux documentation, hardware (Xeon E5410): per kprobe hit.
 LINUX_HW_US = {"plain": 0.99, "boosted": 0.43, "optimized": 0.06}
@@ -58,6 +63,25 @@ def run_kernel():
         return k.console, k.accel
     finally:
         k.close()
+
+
+def native(runs=3, n=20000000):
+    """hook_native's figures, one dict per run (empty list if it cannot
+    be built)."""
+    exe = REPO / "build" / "bench" / "hook_native"
+    exe.parent.mkdir(parents=True, exist_ok=True)
+    srcs = ["bench/hook_native.c", "hooks/hook.c", "hooks/patch.c",
+            "hooks/hook_list.c", "lib/fmt.c", "lib/string.c"]
+    try:
+        subprocess.run(["gcc", "-std=gnu11", "-O2", "-g", "-DKSTUB_HOSTED", "-I.",
+                        "-o", str(exe)] + srcs, cwd=REPO, check=True, timeout=300)
+        out = [subprocess.run([str(exe), str(n)], stdout=subprocess.PIPE, text=True,
+                              check=True, timeout=300).stdout for _ in range(runs)]
+    except (OSError, subprocess.SubprocessError) as e:
+        print("hook_native: %s" % e)
+        return []
+    return [{k: float(v) for k, v in re.findall(r"^(\w+)=([\d.]+)$", o, re.M)}
+            for o in out]
 
 
 def parse(con):
@@ -140,12 +164,43 @@ def main():
          "optimized (jump) kprobe", peer_cell("kprobe_opt"),
          fmt_ratio(over("jump_hit", "probe_off"), lx("kprobe_opt")), "≤ 0.5×"],
     ]
+    nat = native()
+    added = [r["hook_ns"] - r["direct_ns"] for r in nat
+             if "hook_ns" in r and "direct_ns" in r]
+
+    def why(case):
+        return None if any(x is not None for x in lx(case)) else peer.why_missing(case)
+    save_targets(REPO, "hooks", [
+        {"path": "armed hook, one exit", "kstub": over("armed1", "nosite"),
+         "peer": lx("kprobe_ftrace"), "peer_name": "Linux kprobe on ftrace",
+         "unit": "ratio", "goal": 0.5, "limit": 1.0, "why": why("kprobe_ftrace")},
+        {"path": "int3 probe hit", "kstub": over("probe_hit", "probe_off"),
+         "peer": lx("kprobe_int3"), "peer_name": "Linux int3 kprobe",
+         "unit": "ratio", "goal": 0.4, "limit": 0.5, "why": why("kprobe_int3")},
+        {"path": "jump-optimized probe hit", "kstub": over("jump_hit", "probe_off"),
+         "peer": lx("kprobe_opt"), "peer_name": "Linux optimized kprobe",
+         "unit": "ratio", "goal": 0.5, "limit": 1.0, "why": why("kprobe_opt")},
+        {"path": "hosted native hook dispatch, one exit", "kstub": added,
+         "peer": None, "peer_name": "a direct call", "unit": "ns",
+         "goal": 3.0, "limit": None},
+    ])
     table("kstub against Linux in the same run, added ns per hit, median "
           "[min–max]; Linux: per probed getppid() over the bare call (%s); "
           "ratio kstub / Linux round by round" % linux_peer.baseline_text(lin),
           ["kstub", "added ns", "Linux 6.1 peer", "added ns", "ratio", "goal"],
           cmp_rows)
     print(peer.describe())
+    if nat:
+        def ns(k):
+            return fmt_stat([r[k] for r in nat if k in r], "%.2f")
+        table("Native (hosted hooks/, -O2, this host): ns per call, median "
+              "[min–max] of %d runs" % len(nat), ["case", "ns", "over a direct call"],
+              [["loop alone", ns("empty_ns"), ""],
+               ["exit called directly", ns("direct_ns"), ""],
+               ["HOOK(), disarmed (hosted: a call that checks the gate)",
+                ns("disarmed_ns"), ""],
+               ["HOOK(), armed, one exit", ns("hook_ns"),
+                fmt_stat(added, "%+.2f") + "  (goal ≤ 3 ns)"]])
     print("Linux on hardware (kprobes.rst, Xeon E5410), per hit: "
           "%.2f us int3, %.2f us boosted, %.2f us optimized"
           % (LINUX_HW_US["plain"], LINUX_HW_US["boosted"], LINUX_HW_US["optimized"]))

@@ -23,6 +23,7 @@ timing.
    flight recorder like ours; needs lttng-tools' lttng-sessiond).
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -37,7 +38,7 @@ sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "tools"))
 import harness  # noqa: E402
 import linux_peer  # noqa: E402
-from benchlib import fmt_ratio, fmt_stat, table  # noqa: E402
+from benchlib import fmt_ratio, fmt_stat, median, save_targets, table  # noqa: E402
 
 BUILD = REPO / "build" / "bench"
 N_KERNEL = 20000
@@ -78,9 +79,11 @@ def run_native(exe, mode, env=None):
     return {k: float(v) for k, v in re.findall(r"^(\w+)=([\d.]+)$", out, re.M)}
 
 
-def ust_enabled(exe):
-    """Run the UST side inside an lttng snapshot session; None if
-    lttng-sessiond is not installed or does not come up."""
+def ust_enabled(exe, runs=1, between=None):
+    """Run the UST side `runs` times inside an lttng snapshot session
+    (calling between() before each, to alternate with kstub's runs): a
+    list of results, or None and why when lttng-sessiond is not installed
+    or does not come up."""
     if not shutil.which("lttng-sessiond") or not shutil.which("lttng"):
         return None, "lttng-tools not installed"
     home = tempfile.mkdtemp(prefix="kstub-lttng-")
@@ -103,7 +106,11 @@ def ust_enabled(exe):
             r = lttng(*s)
             if r.returncode:
                 return None, "lttng %s: %s" % (s[0], r.stdout.strip()[-200:])
-        res = run_native(exe, "ust", env)
+        res = []
+        for _ in range(runs):
+            if between:
+                between()
+            res.append(run_native(exe, "ust", env))
         lttng("stop")
         lttng("destroy", "kstubbench")
         return res, None
@@ -181,6 +188,18 @@ def main():
             "", "≈ no site"]])
     print(peer.describe())
 
+    def why_missing(case):
+        return None if any(x is not None for x in lx(case)) else peer.why_missing(case)
+    save_targets(REPO, "ltt", [
+        {"path": "static LTT event, 2 u64, tracing on, at its site",
+         "kstub": over("enabled2"), "peer": lx("event_on"),
+         "peer_name": "Linux ftrace event", "unit": "ratio", "goal": 0.25,
+         "limit": 0.5, "why": why_missing("event_on")},
+        {"path": "same, event disabled (NOP site)", "kstub": over("disabled2"),
+         "peer": None, "peer_name": "no site", "unit": "ns", "goal": 3.0,
+         "goal_text": "≈ no site (≤ 3 ns: the loop's own spread)", "limit": None},
+    ])
+
     mcs = [r[1] for r in kst if r]
     ncpu = max((len(m) for m in mcs), default=0)
     per_cpu = [[m[c] for m in mcs if c < len(m)] for c in range(ncpu)]
@@ -190,15 +209,28 @@ def main():
           [[i, fmt_stat(v, "%.0f")] for i, v in enumerate(per_cpu)] +
           [["mean", fmt_stat(means, "%.0f")]])
 
+    # Native: kstub and LTTng-UST alternated, 3 runs each.
     exe = build_native()
-    kn = run_native(exe, "kstub")
-    uoff = run_native(exe, "ust")
-    uon, why = ust_enabled(exe)
+    kns, uoffs = [], []
+
+    def one_kstub():
+        kns.append(run_native(exe, "kstub"))
+    uons, why = ust_enabled(exe, 3, one_kstub)
+    if not kns:
+        one_kstub()
+    uoffs = [run_native(exe, "ust") for _ in range(3)]  # no session: disabled
     na = "n/a (%s)" % why if why else "n/a"
+
+    def med(runs):
+        """Per key, the median over the runs."""
+        keys = set().union(*runs) if runs else set()
+        return {k: median([r[k] for r in runs if k in r]) for k in keys}
+    kn, uoff, uon = med(kns), med(uoffs), med(uons) if uons else None
 
     def f(d, k):
         return "%.1f" % d[k] if d and k in d else na
-    table("Native user space, same payloads, one run: ns per event",
+    table("Native user space, same payloads: ns per event, median of %d runs "
+          "(alternated)" % len(kns),
           ["case", "kstub LTT (hosted trace/)", "LTTng-UST 2.13"],
           [["2 u64, enabled", f(kn, "enabled2_ns"), f(uon, "enabled2_ns")],
            ["8 u64, enabled", f(kn, "enabled8_ns"), f(uon, "enabled8_ns")],
@@ -209,6 +241,13 @@ def main():
           [["kstub LTT", "%.0f" % kn.get("mt4_events_per_s_per_thread", 0)],
            ["LTTng-UST", "%.0f" % uon["mt4_events_per_s_per_thread"]
             if uon else na]])
+    rows = json.loads((REPO / "build" / "bench" / "targets-ltt.json").read_text())["rows"]
+    rows.append({"path": "hosted native event, 2 u64", "kstub":
+                 [r.get("enabled2_ns") for r in kns], "peer":
+                 [r.get("enabled2_ns") for r in uons] if uons else None,
+                 "peer_name": "LTTng-UST", "unit": "ratio", "goal": 0.25,
+                 "limit": 0.35, "why": why})
+    save_targets(REPO, "ltt", rows)
     print("\nNotes: kernel 'disabled' is a disarmed hook point (5-byte NOP); "
           "native 'disabled' for kstub is the\nevent flag checked in "
           "ltt_log_values() (no code patching in user space), for LTTng-UST "

@@ -45,3 +45,21 @@ def fmt_ratio(num, den, fmt="%.2f"):
     """fmt_stat of the round-by-round ratios num / den, with an "×"."""
     r = ratios(num, den)
     return fmt_stat(r, fmt + "×") if r else "-"
+
+
+# The issue-13 targets: bench_hooks.py and bench_ltt.py save their rows,
+# bench_targets.py (run after them by make bench) prints them together.
+TARGETS_DIR = "build/bench"
+
+
+def save_targets(repo, name, rows):
+    """Write this run's target rows to build/bench/targets-NAME.json.
+    Each row: {"path", "kstub" (values per round), "peer" (values per
+    round, or None), "peer_name", "unit" ("ratio" or "ns"), "goal",
+    "limit" (numbers, or None), "why" (text when the peer is missing)}."""
+    import json
+    import time
+    d = repo / TARGETS_DIR
+    d.mkdir(parents=True, exist_ok=True)
+    (d / ("targets-%s.json" % name)).write_text(
+        json.dumps({"time": time.time(), "rows": rows}, indent=1))
