@@ -225,6 +225,18 @@ const struct ltt_event *ltt_event_get(u32 id);
 /* Switch one event on or off (the registry flag; see ltt_site.h for the
  * hook arming of static events).  0 or -1 for an unknown id. */
 int ltt_event_set_enabled(u32 id, bool on);
+/* Bytes of an integer field type in a payload; 0 for strings, bytes. */
+static inline u32 ltt_ftype_size(u8 type)
+{
+	switch (type) {
+	case LTT_F_U8: case LTT_F_S8: return 1;
+	case LTT_F_U16: case LTT_F_S16: return 2;
+	case LTT_F_U32: case LTT_F_S32: return 4;
+	case LTT_F_U64: case LTT_F_S64: case LTT_F_X64: return 8;
+	default: return 0;
+	}
+}
+
 static inline bool ltt_event_enabled(const struct ltt_event *e)
 {
 	return e && (__atomic_load_n(&e->flags, __ATOMIC_RELAXED) & LTT_EV_ENABLED);
@@ -263,10 +275,10 @@ int ltt_log(u32 id, const void *payload, u32 len);
  * length).  n values.  0, -1 stopped/disabled, -2 lost, -3 bad id/args.
  */
 int ltt_log_values(u32 id, const u64 *vals, u32 n);
-/* ltt_log_values() of an event whose fields are all 64-bit integers
- * (e->fixed_len == 8 * e->nfields), which it calls for them: one
- * function from the checks to the commit. */
-int ltt_log_words(struct ltt_area *a, const struct ltt_event *e,
+/* ltt_log_values() of an event whose fields are all integers
+ * (e->fixed_len != 0), which it calls for them once the event is known
+ * enabled: reserve, pack and commit in one function. */
+int ltt_log_fixed(struct ltt_area *a, const struct ltt_event *e,
 		  const u64 *vals);
 /* Log a raw event's payload (at most its raw_max bytes). */
 int ltt_log_raw(u32 id, const void *data, u32 n);

@@ -234,15 +234,25 @@ void ltt_commit(struct ltt_reserve *x)
 	commit(x);
 }
 
-int ltt_log_words(struct ltt_area *a, const struct ltt_event *e,
+int ltt_log_fixed(struct ltt_area *a, const struct ltt_event *e,
 		  const u64 *vals)
 {
 	struct ltt_reserve x = { .id = e->id, .len = e->fixed_len };
 	int r = reserve(a, &x);
 	if (r)
 		return r;
-	for (u32 i = 0; i < e->nfields; i++)
-		put64(x.data + 8 * i, vals[i]);
+	u8 *p = x.data;
+	/* Little-endian: a field is the low bytes of its u64. */
+	for (u32 i = 0; i < e->nfields; i++) {
+		u32 sz = ltt_ftype_size(e->fields[i].type);
+		if (sz == 8)
+			put64(p, vals[i]);
+		else if (sz == 4)
+			put32(p, (u32)vals[i]);
+		else
+			memcpy(p, &vals[i], sz);
+		p += sz;
+	}
 	commit(&x);
 	return 0;
 }

@@ -48,16 +48,7 @@ static const struct {
 	{ "string", LTT_F_STRING, 0 }, { "bytes", LTT_F_BYTES, 0 },
 };
 
-static inline u32 ftype_size(u8 type)
-{
-	switch (type) {
-	case LTT_F_U8: case LTT_F_S8: return 1;
-	case LTT_F_U16: case LTT_F_S16: return 2;
-	case LTT_F_U32: case LTT_F_S32: return 4;
-	case LTT_F_U64: case LTT_F_S64: case LTT_F_X64: return 8;
-	default: return 0;
-	}
-}
+#define ftype_size ltt_ftype_size
 
 /* Words TSDL gives a meaning, the event header's field names and the type
  * names ltt_meta.c declares (a field named like a type is a syntax error
@@ -349,8 +340,8 @@ int ltt_log_values(u32 id, const u64 *vals, u32 n)
 	u32 len = e->fixed_len, k = 0;
 	if (len && n < e->nfields)
 		return -3;
-	if (len == 8u * e->nfields)
-		return ltt_log_words(a, e, vals);
+	if (len)
+		return ltt_log_fixed(a, e, vals);
 	for (u16 i = 0; !e->fixed_len && i < e->nfields; i++) {
 		u8 t = e->fields[i].type;
 		if (k >= n)
