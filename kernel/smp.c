@@ -8,6 +8,7 @@
 #include "../arch/x86_64/paging.h"
 #include "../arch/x86_64/cpu.h"
 #include "../arch/x86_64/regs.h"
+#include "../stub/kstub.h"
 
 extern const char trampoline_start[], trampoline_end[];
 extern u64 tramp_cr3, tramp_stack, tramp_entry, tramp_cpu;
@@ -84,6 +85,12 @@ void smp_boot_aps(void)
  * to leave) drops interrupts; so a CPU that has not answered within a
  * millisecond gets the IPI again, and a repeated IPI for a call already
  * run is ignored.
+ *
+ * IRQs are off throughout, so the debugger's live server may call it
+ * from an interrupt: a caller waiting for the lock answers the holder's
+ * call itself (the holder waits for it with IRQs off too).  A CPU parked
+ * in the debugger is not waited for: it runs no kernel code, and iretq,
+ * serializing, is the first thing it does when it leaves.
  */
 static spinlock_t call_lock;
 static void (*call_fn)(void *);
@@ -105,7 +112,11 @@ void smp_ipi_call_handler(void)
 
 void smp_call_others(void (*fn)(void *), void *arg)
 {
-	spin_lock(&call_lock);
+	u64 f = irq_save();
+	while (!spin_trylock(&call_lock)) {
+		smp_ipi_call_handler();
+		cpu_relax();
+	}
 	struct percpu *me = this_cpu();
 	call_arg = arg;
 	__atomic_store_n(&call_fn, fn, __ATOMIC_RELEASE);
@@ -118,6 +129,8 @@ void smp_call_others(void (*fn)(void *), void *arg)
 			continue;
 		u64 resend = kern_nsec() + 1000000;
 		while (__atomic_load_n(&call_done[i], __ATOMIC_ACQUIRE) != seq) {
+			if (kstub_cpu_frame(i))
+				break;	/* parked in the debugger */
 			if (kern_nsec() > resend) {
 				lapic_send_ipi(percpu[i].apic_id, VEC_IPI_CALL);
 				resend = kern_nsec() + 1000000;
@@ -127,4 +140,5 @@ void smp_call_others(void (*fn)(void *), void *arg)
 	}
 	__atomic_store_n(&call_fn, 0, __ATOMIC_RELEASE);
 	spin_unlock(&call_lock);
+	irq_restore(f);
 }

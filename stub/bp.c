@@ -191,6 +191,11 @@ bool bp_hit(u64 addr, struct arch_regs *r)
 
 void bp_insert_all(void)
 {
+	bp_insert_all_mode(PATCH_PARKED);
+}
+
+void bp_insert_all_mode(enum patch_mode mode)
+{
 	struct patch_op ops[BP_MAX];
 	struct bp *who[BP_MAX];
 	size_t n = 0;
@@ -208,7 +213,7 @@ void bp_insert_all(void)
 	if (!n)
 		return;
 	/* patch_apply sorts ops; match them back by address. */
-	patch_apply(ops, n, PATCH_PARKED);
+	patch_apply(ops, n, mode);
 	for (size_t i = 0; i < n; i++)
 		who[i]->inserted = true;
 	publish_inserted();
@@ -231,6 +236,25 @@ void bp_remove_all(void)
 	publish_inserted();
 	if (n)
 		patch_apply(ops, n, PATCH_PARKED);
+}
+
+void bp_remove_unused(enum patch_mode mode)
+{
+	struct patch_op ops[BP_MAX];
+	size_t n = 0;
+	for (int i = 0; i < BP_MAX; i++) {
+		struct bp *b = &bps[i];
+		if (!b->inserted || b->used)
+			continue;
+		ops[n].addr = b->addr;
+		ops[n].len = ARCH_BP_LEN;
+		memcpy(ops[n].bytes, b->orig, ARCH_BP_LEN);
+		n++;
+		b->inserted = false;
+	}
+	publish_inserted();
+	if (n)
+		patch_apply(ops, n, mode);
 }
 
 bool bp_inserted(u64 addr)

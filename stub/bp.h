@@ -3,12 +3,15 @@
  * Software breakpoints (Z0/z0), kgdb's rule: Z0 only records; every
  * breakpoint is written by the patch engine when the CPUs resume and
  * removed when they stop, so gdb never sees an int3 in memory and a CPU
- * that hits a breakpoint another CPU removed can rewind and go on.
+ * that hits a breakpoint another CPU removed can rewind and go on.  In
+ * non-stop mode (some CPUs always run) they stay in the text and follow
+ * Z0/z0 at once.
  */
 #ifndef STUB_BP_H
 #define STUB_BP_H
 
 #include "../lib/types.h"
+#include "../hooks/patch.h"
 
 #define BP_MAX 64
 
@@ -20,6 +23,13 @@ void bp_clear_all(void);
 /* Write all int3s (resume) / restore the original bytes (entry). */
 void bp_insert_all(void);
 void bp_remove_all(void);
+/*
+ * Non-stop mode (the live server, CPUs running): the recorded state goes
+ * to the text at once, with the int3 protocol (PATCH_LIVE): int3s of
+ * breakpoints not yet in, original bytes where one was deleted.
+ */
+void bp_insert_all_mode(enum patch_mode mode);
+void bp_remove_unused(enum patch_mode mode);
 /*
  * Was addr a breakpoint of ours, inserted now or recently?  Any CPU, IRQs
  * off (a CPU that trapped on an int3 asks this before parking).

@@ -300,6 +300,81 @@ static void leave_stub(unsigned me, struct arch_regs *r, bool stepping)
 	}
 }
 
+/*
+ * Non-stop mode: this CPU stopped alone (a breakpoint, a step, vCont;t)
+ * while the others run.  It parks until gdb resumes it, and serves the
+ * link meanwhile whenever nobody else does (when every CPU is stopped,
+ * someone must).  An all-stop session that starts meanwhile takes it as
+ * one of its parked CPUs.  Returns how to go on: GO_CONTINUE or GO_STEP,
+ * or GO_MASTER when a packet needs an all-stop session that this CPU
+ * must run (an all-stop gdb attached).
+ */
+static int park_alone(unsigned me, struct arch_regs *r)
+{
+	struct kstub_cpu *c = &ks.cpu[me];
+	c->regs = r;
+	arch_save_cpu_state(me);
+	c->go = GO_STAY;
+	__atomic_store_n(&c->alone, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->ns_report, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
+	int go;
+	for (;;) {
+		go = __atomic_load_n(&c->go, __ATOMIC_ACQUIRE);
+		if (go != GO_STAY)
+			break;
+		u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
+		if (roundup_for_me(c, gen) &&
+		    __atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL)) {
+			/* An all-stop session: one of its parked CPUs now. */
+			__atomic_store_n(&c->alone, false, __ATOMIC_RELEASE);
+			c->ns_report = false;
+			return park(me, r, gen, false);
+		}
+		if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0 &&
+		    !__atomic_exchange_n(&link_lock, 1, __ATOMIC_ACQUIRE)) {
+			int lr = LIVE_IDLE;
+			if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0)
+				lr = rsp_live_poll();
+			__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
+			if (lr != LIVE_IDLE) {
+				go = GO_MASTER;
+				break;
+			}
+		}
+		arch_park_wait();
+	}
+	__atomic_store_n(&c->alone, false, __ATOMIC_RELEASE);
+	c->ns_report = false;
+	c->go = GO_STAY;
+	if (go == GO_MASTER)
+		return go;
+	arch_hw_bp_load(ks.hw);
+	arch_resume_fixup(r, c->stop.kind);
+	c->step_wanted = go == GO_STEP;
+	arch_set_step(r, go == GO_STEP);
+	__atomic_store_n(&c->state, CPU_RUNNING, __ATOMIC_RELEASE);
+	return go;
+}
+
+void kstub_ns_resume(unsigned cpu, int go)
+{
+	struct kstub_cpu *c = &ks.cpu[cpu];
+	if (!__atomic_load_n(&c->alone, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&c->go, go, __ATOMIC_RELEASE);
+	port_kick_cpu(cpu);
+}
+
+void kstub_ns_stop(unsigned cpu)
+{
+	struct kstub_cpu *c = &ks.cpu[cpu];
+	if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_PARKED)
+		return;
+	__atomic_store_n(&c->stop_req, true, __ATOMIC_RELEASE);
+	port_nmi_cpu(cpu);
+}
+
 /* Become master, or park under the current one.  Returns true when this
  * CPU is master; false when it parked and was released (*go says how). */
 static bool join_session(unsigned me, struct arch_regs *r, int *go)
@@ -351,6 +426,15 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	c->regs = r;
 	c->stop = *stop;
 	c->step_wanted = false;
+	if (ks.non_stop && stop->kind != KSTUB_STOP_ATTACH &&
+	    __atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0) {
+		go = park_alone(me, r);
+		if (go != GO_MASTER) {
+			leave_stub(me, r, go == GO_STEP);
+			return;
+		}
+		/* An all-stop gdb needs a session: run it. */
+	}
 	if (!join_session(me, r, &go)) {
 		leave_stub(me, r, go == GO_STEP);
 		return;
@@ -444,6 +528,13 @@ bool kstub_nmi(struct arch_regs *r)
 	 * a roundup this CPU would otherwise miss. */
 	if (c->in_stub)
 		return true;
+	/* Non-stop: gdb asked this CPU to stop (vCont;t). */
+	if (__atomic_exchange_n(&c->stop_req, false, __ATOMIC_ACQ_REL) && ks.non_stop &&
+	    !__atomic_load_n(&c->nmi_sent, __ATOMIC_ACQUIRE)) {
+		struct kstub_stop st = { .kind = KSTUB_STOP_STOPPED, .sig = 0 };
+		kstub_enter(r, &st);
+		return true;
+	}
 	/* Otherwise only NMIs a master sent are ours. */
 	if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
 		return false;
@@ -470,14 +561,23 @@ void kstub_poll(struct arch_regs *r)
 	if (!kstub_is_active()) {
 		int ch = ks.conn.pushback >= 0 ? ks.conn.pushback : ks.conn.t->getc(0);
 		ks.conn.pushback = -1;
-		if (ch == 0x03) {
+		if (ch == 0x03 && !ks.non_stop) {
 			st.kind = KSTUB_STOP_BREAKIN;
 			st.sig = 2; /* SIGINT */
-		} else if (ch == '$') {
-			/* A gdb starting a session (or re-attaching after D). */
-			ks.conn.pushback = '$';
-			st.kind = KSTUB_STOP_ATTACH;
-			st.sig = 5;
+		} else if (ch == '$' || (ch < 0 && ks.non_stop && ks.attached)) {
+			/* A gdb starting a session (or re-attaching after D),
+			 * or a non-stop gdb: served while the CPUs run, until
+			 * a packet needs them stopped. */
+			if (ch == '$')
+				ks.conn.pushback = '$';
+			int lr = rsp_live_poll();
+			if (lr == LIVE_NEED_STOP) {
+				st.kind = KSTUB_STOP_ATTACH;
+				st.sig = 5;
+			} else if (lr == LIVE_BREAKIN) {
+				st.kind = KSTUB_STOP_BREAKIN;
+				st.sig = 2;
+			}
 		}
 	}
 	__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);

@@ -25,6 +25,7 @@ enum kstub_stop_kind {
 	KSTUB_STOP_ATTACH,	/* gdb started talking while the kernel ran */
 	KSTUB_STOP_FAULT,	/* an exception the kernel could not handle */
 	KSTUB_STOP_PANIC,	/* panic() */
+	KSTUB_STOP_STOPPED,	/* non-stop: gdb asked this CPU to stop (vCont;t) */
 };
 
 struct kstub_stop {

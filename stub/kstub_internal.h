@@ -11,7 +11,7 @@
 #define KSTUB_MAX_CPUS 64
 
 enum cpu_state { CPU_RUNNING, CPU_PARKED };
-enum cpu_go { GO_STAY, GO_CONTINUE, GO_STEP };
+enum cpu_go { GO_STAY, GO_CONTINUE, GO_STEP, GO_MASTER };
 
 struct kstub_cpu {
 	struct arch_regs *regs;		/* trap frame while parked */
@@ -24,6 +24,10 @@ struct kstub_cpu {
 	volatile u32 nmi_gen;		/* release_gen of the session that sent it */
 	volatile bool step_wanted;	/* gdb asked this CPU to single-step */
 	u32 poll_gen;			/* release_gen when its poller saw $ or ^C */
+	/* Non-stop mode (rsp_live.c): */
+	volatile bool alone;		/* stopped alone, the others may run */
+	volatile bool ns_report;	/* its stop is still to be told to gdb */
+	volatile bool stop_req;		/* vCont;t: stop when the NMI lands */
 	struct kstub_stop stop;		/* why it entered */
 };
 
@@ -43,6 +47,10 @@ struct kstub_state {
 	u32 park_timeouts;		/* CPUs that did not stop within 1 s */
 	unsigned park_timeout_cpu;	/* the last one */
 	u32 stop_packets;		/* this stop: packets served */
+	volatile bool non_stop;		/* QNonStop:1 (rsp_live.c) */
+	bool ns_notified;		/* a %Stop is out: gdb will send vStopped */
+	size_t pending_n;		/* a packet read live that needs the
+					 * all-stop session (in pkt) */
 	struct arch_hw_bp hw[ARCH_HW_SLOTS];
 	struct kstub_cpu cpu[KSTUB_MAX_CPUS];
 	char pkt[RSP_PACKET_MAX + 1];
@@ -55,6 +63,29 @@ extern struct kstub_state ks;
 enum session_end rsp_session(bool report_stop);
 /* Build the stop reply for ks.stop_cpu into out; returns its length. */
 size_t rsp_stop_reply(char *out, size_t size);
+size_t rsp_stop_reply_cpu(int cpu, char *out, size_t size);
+/*
+ * Serve a packet both modes share (registers of a stopped CPU, memory,
+ * breakpoints, H, T, q/Q/v tables): false if pkt is not one of them.
+ */
+bool rsp_serve_common(char *pkt, size_t n);
+void rsp_reply_empty(void);
+
+/*
+ * The live server (rsp_live.c): serve gdb while CPUs run.  Called with
+ * the link held (link_lock) and no master, from the Ctrl-C poller of a
+ * running CPU or the park loop of a CPU stopped alone.  Reads and serves
+ * packets until the link is quiet, and sends non-stop notifications.
+ * Returns LIVE_NEED_STOP when a packet needs every CPU stopped (all-stop
+ * mode, say `?`): it is kept in ks.pkt (ks.pending_n) for the session;
+ * LIVE_BREAKIN for a Ctrl-C in all-stop mode.
+ */
+enum { LIVE_IDLE, LIVE_NEED_STOP, LIVE_BREAKIN };
+int rsp_live_poll(void);
+/* kstub.c, for the live server: resume a CPU stopped alone (GO_CONTINUE
+ * or GO_STEP); ask a running CPU to stop alone (an NMI). */
+void kstub_ns_resume(unsigned cpu, int go);
+void kstub_ns_stop(unsigned cpu);
 /*
  * The command table: a module (tracepoints, ...) adds the packets it
  * serves at boot, the way monitor commands are registered.  A packet

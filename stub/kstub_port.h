@@ -19,6 +19,9 @@ bool port_cpu_online(unsigned cpu);
 void port_roundup_others(void);
 /* Wake a CPU parked in the debugger (it may be halted).  Master. */
 void port_kick_cpu(unsigned cpu);
+/* Non-stop mode, the live server (any context, IRQs off): send an NMI to
+ * one CPU, which then stops alone (vCont;t). */
+void port_nmi_cpu(unsigned cpu);
 /* Name of what runs on `cpu` ("demo_fib"), for qThreadExtraInfo.  The
  * CPU is parked.  Writes a NUL-terminated string. */
 void port_cpu_task(unsigned cpu, char *buf, size_t size);

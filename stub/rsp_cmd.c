@@ -61,10 +61,15 @@ static bool cpu_parked(int cpu)
 
 size_t rsp_stop_reply(char *out, size_t size)
 {
-	const struct kstub_stop *st = &ks.cpu[ks.stop_cpu].stop;
-	u8 sig = st->sig ? st->sig : 5;
+	return rsp_stop_reply_cpu(ks.stop_cpu, out, size);
+}
+
+size_t rsp_stop_reply_cpu(int cpu, char *out, size_t size)
+{
+	const struct kstub_stop *st = &ks.cpu[cpu].stop;
+	u8 sig = st->kind == KSTUB_STOP_STOPPED ? 0 : st->sig ? st->sig : 5;
 	size_t n = kfmt_snprintf(out, size, "T%02xthread:%x;core:%x;", sig,
-				 ks.stop_cpu + 1, ks.stop_cpu);
+				 cpu + 1, cpu);
 	switch (st->kind) {
 	case KSTUB_STOP_SWBREAK:
 		n += kfmt_snprintf(out + n, size - n, "swbreak:;");
@@ -85,14 +90,14 @@ size_t rsp_stop_reply(char *out, size_t size)
 		break;
 	}
 	/* The registers gdb would fetch next, with a 'g' round trip. */
-	struct arch_regs *r = ks.cpu[ks.stop_cpu].regs;
+	struct arch_regs *r = ks.cpu[cpu].regs;
 	unsigned nregs = st->kind == KSTUB_STOP_STEP ? arch_gdb_nexpedite_step
 						     : arch_gdb_nexpedite;
 	for (unsigned i = 0; r && i < nregs && n + 40 < size; i++) {
 		u8 val[16];
 		bool avail[16];
 		unsigned regno = arch_gdb_expedite[i];
-		size_t sz = arch_gdb_reg_read(r, (unsigned)ks.stop_cpu, regno, val, avail);
+		size_t sz = arch_gdb_reg_read(r, (unsigned)cpu, regno, val, avail);
 		if (!sz || sz > sizeof(val) || !avail[0])
 			continue;
 		n += kfmt_snprintf(out + n, size - n, "%02x:", regno);
@@ -354,13 +359,21 @@ static int mem_write(u64 addr, const u8 *data, size_t len)
 		return -1;
 	if (!port_is_text(addr, len))
 		return arch_mem_write(addr, data, len) ? -1 : 0;
+	/* CPUs running (non-stop): one byte is an int3-protocol batch;
+	 * more cannot be written safely under running CPUs. */
+	bool live = !kstub_is_active();
+	if (live && len > 1) {
+		port_log("kstub: writing more than a byte of code needs every CPU "
+			 "stopped (all-stop mode)");
+		return -1;
+	}
 	while (len) {
 		struct patch_op op;
 		size_t k = len > PATCH_MAX_LEN ? PATCH_MAX_LEN : len;
 		op.addr = addr;
 		op.len = (u8)k;
 		memcpy(op.bytes, data, k);
-		if (patch_apply(&op, 1, PATCH_PARKED))
+		if (patch_apply(&op, 1, live ? PATCH_LIVE : PATCH_PARKED))
 			return -1;
 		addr += k;
 		data += k;
@@ -571,7 +584,7 @@ static void handle_qsupported(void)
 {
 	size_t n = kfmt_snprintf(ks.out, RSP_PACKET_MAX,
 		"PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;"
-		"swbreak+;hwbreak+;vContSupported+%s%s",
+		"swbreak+;hwbreak+;vContSupported+;QNonStop+%s%s",
 		RSP_PACKET_MAX, ks.conn.t->reliable ? ";QStartNoAckMode+" : "",
 		tp_features);
 	reply(ks.out, n);
@@ -584,6 +597,13 @@ static enum session_end resume_vcont(const char *pkt, size_t n)
 	if (rsp_parse_vcont(pkt, n, &v)) {
 		reply_str(E_MALFORMED);
 		return (enum session_end)-1;
+	}
+	for (int i = 0; i < v.n; i++) {
+		if (v.a[i].act == 't') {
+			/* Stopping one thread is a non-stop request. */
+			reply_str(E_INVAL);
+			return (enum session_end)-1;
+		}
 	}
 	for (int i = 0; i < v.n; i++) {
 		if (v.a[i].act == 's' || v.a[i].act == 'S') {
@@ -671,7 +691,7 @@ static void handle_vkill(char *pkt, size_t n)
 static void reply_fixed(char *pkt, size_t n)
 {
 	static const struct { const char *name, *answer; } fixed[] = {
-		{ "vCont?", "vCont;c;C;s;S" },
+		{ "vCont?", "vCont;c;C;s;S;t" },
 		{ "qAttached", "1" },
 		{ "qOffsets", "Text=0;Data=0;Bss=0" },
 		{ "qSymbol", "OK" },
@@ -724,6 +744,11 @@ int rsp_cmds_register(const struct rsp_cmd *cmds, size_t n)
 	return -1;
 }
 
+void rsp_reply_empty(void)
+{
+	reply("", 0);
+}
+
 /* Unknown packets get the empty reply: gdb then knows we lack them. */
 static void dispatch(char *pkt, size_t n)
 {
@@ -736,13 +761,10 @@ static void dispatch(char *pkt, size_t n)
 	reply("", 0);
 }
 
-/* Serve one packet: -1 to go on, or how the session ends. */
-static int serve(char *pkt, size_t n, bool was_attached)
+/* Packets both modes serve alike (see kstub_internal.h). */
+bool rsp_serve_common(char *pkt, size_t n)
 {
 	switch (pkt[0]) {
-	case '?':
-		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
-		break;
 	case 'g':
 		if (n == 1)
 			handle_g();
@@ -797,6 +819,29 @@ static int serve(char *pkt, size_t n, bool was_attached)
 			reply_str(tid_to_cpu(tid) >= 0 ? "OK" : E_SRCH);
 		break;
 	}
+	case 'c': case 'C': case 's': case 'S': case 'D': case 'k': case '?':
+		return false;
+	case 'v':
+		if (rsp_is(pkt, n, "vCont", ";") || rsp_is(pkt, n, "vStopped", ""))
+			return false;
+		dispatch(pkt, n);
+		break;
+	default:
+		dispatch(pkt, n);
+		break;
+	}
+	return true;
+}
+
+/* Serve one packet: -1 to go on, or how the session ends. */
+static int serve(char *pkt, size_t n, bool was_attached)
+{
+	if (rsp_serve_common(pkt, n))
+		return -1;
+	switch (pkt[0]) {
+	case '?':
+		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
+		break;
 	case 'c':
 	case 'C':
 	case 's':
@@ -841,10 +886,10 @@ static int serve(char *pkt, size_t n, bool was_attached)
 				return e;
 			break;
 		}
-		dispatch(pkt, n);
+		reply("", 0);	/* vStopped outside non-stop mode */
 		break;
 	default:
-		dispatch(pkt, n);
+		reply("", 0);
 		break;
 	}
 	return -1;
@@ -864,7 +909,14 @@ enum session_end rsp_session(bool report_stop)
 
 	for (;;) {
 		size_t n;
-		int rc = rsp_recv(&ks.conn, ks.pkt, &n, 0);
+		int rc;
+		if (ks.pending_n) {	/* read by the live server */
+			n = ks.pending_n;
+			ks.pending_n = 0;
+			rc = RSP_OK;
+		} else {
+			rc = rsp_recv(&ks.conn, ks.pkt, &n, 0);
+		}
 		if (rc == RSP_INTERRUPT || rc == RSP_TIMEOUT)
 			continue; /* already stopped */
 		if (rc == RSP_TOO_LONG) {

@@ -246,3 +246,20 @@ void rsp_send_noack(struct rsp_conn *c, const char *body, size_t n)
 {
 	transmit(c, frame(c, body, n));
 }
+
+void rsp_send_notify(struct rsp_conn *c, const char *body, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	u8 sum = 0;
+	if (n > RSP_PACKET_MAX)
+		n = RSP_PACKET_MAX;
+	c->tx[0] = '%';
+	for (size_t i = 0; i < n; i++) {
+		c->tx[1 + i] = (u8)body[i];
+		sum += (u8)body[i];
+	}
+	c->tx[1 + n] = '#';
+	c->tx[2 + n] = (u8)hex[sum >> 4];
+	c->tx[3 + n] = (u8)hex[sum & 15];
+	transmit(c, n + 4);
+}

@@ -73,6 +73,9 @@ void rsp_send_last(struct rsp_conn *c, const char *body, size_t n);
 /* Send a notification-style packet without waiting for an ack (console
  * 'O' output while the target runs). */
 void rsp_send_noack(struct rsp_conn *c, const char *body, size_t n);
+/* A non-stop notification, "%body#cs" (no run-length encoding, no ack:
+ * gdb answers it with a packet of its own, vStopped). */
+void rsp_send_notify(struct rsp_conn *c, const char *body, size_t n);
 /* Frame body into out as "$body#cs", run-length encoded; returns the
  * length.  out must hold n + 4 bytes (encoding never grows a body).
  * gdb decodes '*' in every packet it receives, binary ones included

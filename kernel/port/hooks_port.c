@@ -40,15 +40,16 @@ bool port_text_busy(u64 start, u64 end)
 {
 	if (kern_preempted_in(start, end))
 		return true;
-	if (kstub_is_active()) {
-		/* Parked CPUs: where each stopped, and the interrupt it was
-		 * handling if the roundup NMI came inside one. */
-		for (unsigned c = 0; c < ncpus; c++)
-			if (frame_in(kstub_cpu_frame(c), start, end) ||
-			    frame_in(percpu[c].irq_frame, start, end))
-				return true;
+	/* Parked CPUs (all of them in a debugger session, or some stopped
+	 * alone in non-stop mode): where each stopped, and the interrupt it
+	 * was handling if the NMI that stopped it came inside one.  The
+	 * sync round below does not wait for them. */
+	for (unsigned c = 0; c < ncpus; c++)
+		if (kstub_cpu_frame(c) && (frame_in(kstub_cpu_frame(c), start, end) ||
+					   frame_in(percpu[c].irq_frame, start, end)))
+			return true;
+	if (kstub_is_active())
 		return false;
-	}
 	busy_lo = start;
 	busy_hi = end;
 	busy_seen = false;

@@ -507,6 +507,12 @@ void port_roundup_others(void)
 			lapic_send_nmi(percpu[i].apic_id);
 }
 
+void port_nmi_cpu(unsigned cpu)
+{
+	if (cpu < ncpus && percpu[cpu].online && cpu != kern_cpu_id())
+		lapic_send_nmi(percpu[cpu].apic_id);
+}
+
 void port_kick_cpu(unsigned cpu)
 {
 	if (cpu < ncpus && percpu[cpu].online)
