@@ -704,6 +704,20 @@ static void reply_fixed(char *pkt, size_t n)
 	reply("", 0);
 }
 
+/*
+ * QNonStop inside an all-stop session (the live server answers it while
+ * the CPUs run, rsp_live.c): all-stop is what we are in; non-stop would
+ * need every parked CPU turned into one stopped alone, which is not done:
+ * attach in non-stop mode to a running kernel.
+ */
+static void q_nonstop(char *pkt, size_t n)
+{
+	if (n == 10 && pkt[9] == '0')
+		reply_str("OK");
+	else
+		reply_str(E_MALFORMED);
+}
+
 static void q_supported(char *p, size_t n) { (void)p; (void)n; handle_qsupported(); }
 static void q_xfer(char *p, size_t n) { handle_qxfer(p, n); }
 static void q_fthread(char *p, size_t n) { (void)p; (void)n; handle_thread_info(true); }
@@ -725,6 +739,7 @@ static const struct rsp_cmd core_cmds[] = {
 	{ "vCont?", "", reply_fixed },
 	{ "vKill", ";", handle_vkill },
 	{ "QStartNoAckMode", "", handle_noack },
+	{ "QNonStop", ":", q_nonstop },
 };
 
 #define CMD_TABLES 8

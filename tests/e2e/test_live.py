@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+"""Issue 14: gdb's non-stop mode, the kernel running while you look.
+
+A stock gdb (MI, `set non-stop on`) attaches without stopping any CPU,
+reads memory while everything runs, runs a tracepoint session that never
+stops a CPU, stops one CPU at a breakpoint and another with `interrupt`
+while the rest keep running, resumes and stops all, detaches.  Over
+serial and UDP (the `target` fixture of test_stub.py).  The ring-3 task's
+console lines are the heartbeat: they must keep coming while CPUs are
+stopped alone.
+"""
+import os
+import re
+import signal
+import time
+
+import pytest
+
+import harness
+from harness import GdbMI, run_gdb_batch
+from test_stub import USER, target  # noqa: F401
+
+THREAD_STATE = re.compile(r'\{id="(\d+)",target-id="[^"]*"(?:,details="[^"]*")?,'
+                          r'name="[^"]*",(?:frame=\{.*?\},)?state="(\w+)"')
+
+
+def states(mi):
+    """{thread id: "running" | "stopped"} from -thread-info."""
+    mi.command("-thread-info")
+    line = mi.output.splitlines()
+    rec = next(l for l in reversed(line) if "^done,threads=" in l)
+    return {int(a): b for a, b in THREAD_STATE.findall(rec)}
+
+
+def value(mi, expr):
+    mi.command("-data-evaluate-expression %s" % expr)
+    rec = next(l for l in reversed(mi.output.splitlines()) if "^done,value=" in l)
+    return re.search(r'value="([^"]*)"', rec).group(1)
+
+
+def heartbeat(t, n=1, timeout=30):
+    """n more lines from the ring-3 task: the kernel keeps running."""
+    for _ in range(n):
+        t.user_progress(timeout)
+
+
+def nonstop_gdb(t):
+    mi = GdbMI()
+    mi.command("-gdb-set non-stop on")
+    mi.command("-target-select remote %s" % t.where, timeout=60)
+    return mi
+
+
+@pytest.mark.timeout(300)
+def test_nonstop_session(target):
+    """The session of the issue: attach, threads all running, memory
+    read twice while running, a breakpoint stops one CPU (gdb says which)
+    while the others run, interrupt one more, continue -a / interrupt -a,
+    detach: everything runs, no breakpoint left."""
+    t = target()
+    t.kernel.wait_for(USER, 30)
+    with nonstop_gdb(t) as mi:
+        st = states(mi)
+        assert sorted(st) == [1, 2, 3, 4] and set(st.values()) == {"running"}, st
+        a = int(value(mi, "demo_counter"))
+        heartbeat(t)
+        b = int(value(mi, "demo_counter"))
+        assert b > a, (a, b)
+        # The CPU that runs demo_fib(13) stops alone: the condition is
+        # evaluated by the stub, so the other CPUs never stop for it.
+        mi.command("-gdb-set breakpoint condition-evaluation target")
+        mi.command('-break-insert -c "n == 13" demo_fib')
+        m = mi.wait_for(r'^\*stopped,reason="breakpoint-hit".*thread-id="(\d+)"', 60)
+        hit = int(m.group(1))
+        assert "n=13" in m.string or 'value="13"' in m.string, m.string
+        st = states(mi)
+        assert st[hit] == "stopped", st
+        assert [c for c, s in st.items() if s == "running"] == \
+            [c for c in st if c != hit], st
+        a = int(value(mi, "demo_counter"))
+        heartbeat(t)
+        b = int(value(mi, "demo_counter"))
+        assert b > a, (a, b)                     # the others work
+        # The stopped CPU's registers and stack, as in all-stop.
+        mi.command("-thread-select %d" % hit)
+        assert value(mi, "n") == "13"
+        mi.command("-break-delete")
+        # Stop one more CPU.
+        other = next(c for c in st if c != hit)
+        mi.command("-exec-interrupt --thread %d" % other)
+        mi.wait_for(r'^\*stopped,.*thread-id="%d"' % other, 30)
+        st = states(mi)
+        assert st[hit] == st[other] == "stopped", st
+        heartbeat(t)     # the two left still run the ring-3 task's CPU
+        mi.command("-exec-continue --all")
+        heartbeat(t)
+        st = states(mi)
+        assert set(st.values()) == {"running"}, st
+        mi.command("-exec-interrupt --all")
+        deadline = time.monotonic() + harness.scaled(30)
+        while set(states(mi).values()) != {"stopped"}:
+            assert time.monotonic() < deadline, states(mi)
+            time.sleep(0.2)
+        mi.command("-exec-continue --all")
+        mi.command("-target-detach")
+    heartbeat(t, 2)
+    # Nothing left patched: a new all-stop gdb finds demo_fib as built.
+    out = t.gdb("x/1bx demo_fib", "monitor stats", "detach")
+    assert re.search(r"<demo_fib>:\s+0x(?!cc)[0-9a-f]{2}", out), out
+
+
+@pytest.mark.timeout(300)
+def test_nonstop_tracepoints_without_a_stop(target):
+    """trace / actions / tstart / tstatus / tstop / tfind / tdump with
+    every CPU running all along: `monitor stats` counts no stop."""
+    t = target("ltt=off")
+    t.kernel.wait_for(USER, 30)
+    with nonstop_gdb(t) as mi:
+        for cmd in ["trace demo_fib", "actions", "collect $regs, n", "end",
+                    "tstart"]:
+            mi.command('-interpreter-exec console "%s"' % cmd)
+        heartbeat(t, 2)
+        for cmd in ["tstatus", "tstop", "tfind start", "tdump", "tfind none",
+                    "monitor stats"]:
+            mi.command('-interpreter-exec console "%s"' % cmd, timeout=60)
+        out = mi.output
+        st = states(mi)
+        mi.command("-target-detach")
+    assert re.search(r"Collected \d+ trace frames", out), out
+    assert "Found trace frame 0, tracepoint 1" in out, out
+    assert re.search(r"n = \d+", out), out
+    assert re.search(r"stops 0,", out), out
+    assert set(st.values()) == {"running"}, st
+    heartbeat(t)
+
+
+@pytest.mark.timeout(300)
+def test_gdb_killed_with_cpus_stopped_alone(target):
+    """SIGKILL of a non-stop gdb with two CPUs stopped: a new non-stop gdb
+    sees them stopped and resumes them; so does an all-stop one (its
+    first stop takes them in, detach releases every CPU)."""
+    t = target()
+    t.kernel.wait_for(USER, 30)
+    for second in ("non-stop", "all-stop"):
+        mi = nonstop_gdb(t)
+        for thread in (1, 2):       # CPU#2 runs the ring-3 task: not it
+            mi.command("-exec-interrupt --thread %d" % thread)
+            mi.wait_for(r'^\*stopped,.*thread-id="%d"' % thread, 30)
+        os.kill(mi.proc.pid, signal.SIGKILL)
+        mi.close()
+        heartbeat(t)        # CPUs 2 and 3 still run
+        if second == "non-stop":
+            with nonstop_gdb(t) as mi:
+                deadline = time.monotonic() + harness.scaled(20)
+                while True:
+                    st = states(mi)
+                    if st.get(1) == st.get(2) == "stopped":
+                        break
+                    assert time.monotonic() < deadline, st
+                    time.sleep(0.2)
+                assert st[3] == st[4] == "running", st
+                mi.command("-exec-continue --all")
+                assert set(states(mi).values()) == {"running"}
+                mi.command("-target-detach")
+        else:
+            out = t.gdb("info threads", "detach", timeout=90)
+            assert re.search(r'Thread 2 "CPU#1"', out), out
+        heartbeat(t, 2)
+
+
+@pytest.mark.timeout(120)
+def test_nonstop_refusals(target):
+    """vCont;t in all-stop mode and a malformed QNonStop are refused and
+    change nothing."""
+    t = target()
+    t.kernel.wait_for(USER, 30)
+    out = t.gdb("maint packet vCont;t:2", "maint packet QNonStop:7",
+                "info threads", "detach")
+    assert re.search(r'received: "E16"', out), out
+    assert re.search(r'received: "E01"', out), out
+    assert re.search(r'Thread 2 "CPU#1"', out), out
+    heartbeat(t)
