@@ -80,6 +80,22 @@ struct arch_regs *kstub_cpu_frame(unsigned cpu)
 	return 0;
 }
 
+static volatile bool live_serving;
+
+/* The live server, with the link held. */
+static int live_poll(void)
+{
+	live_serving = true;
+	int r = rsp_live_poll();
+	live_serving = false;
+	return r;
+}
+
+bool kstub_link_in_use(void)
+{
+	return kstub_is_active() || live_serving;
+}
+
 bool kstub_is_active(void)
 {
 	return __atomic_load_n(&master, __ATOMIC_ACQUIRE) >= 0;
@@ -335,7 +351,7 @@ static int park_alone(unsigned me, struct arch_regs *r)
 		    !__atomic_exchange_n(&link_lock, 1, __ATOMIC_ACQUIRE)) {
 			int lr = LIVE_IDLE;
 			if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0)
-				lr = rsp_live_poll();
+				lr = live_poll();
 			__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
 			if (lr != LIVE_IDLE) {
 				go = GO_MASTER;
@@ -372,7 +388,8 @@ void kstub_ns_stop(unsigned cpu)
 	if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_PARKED)
 		return;
 	__atomic_store_n(&c->stop_req, true, __ATOMIC_RELEASE);
-	port_nmi_cpu(cpu);
+	if (cpu != port_cpu_id())	/* ourselves: kstub_poll stops on exit */
+		port_nmi_cpu(cpu);
 }
 
 /* Become master, or park under the current one.  Returns true when this
@@ -570,7 +587,7 @@ void kstub_poll(struct arch_regs *r)
 			 * a packet needs them stopped. */
 			if (ch == '$')
 				ks.conn.pushback = '$';
-			int lr = rsp_live_poll();
+			int lr = live_poll();
 			if (lr == LIVE_NEED_STOP) {
 				st.kind = KSTUB_STOP_ATTACH;
 				st.sig = 5;
@@ -581,6 +598,14 @@ void kstub_poll(struct arch_regs *r)
 		}
 	}
 	__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
+	/* gdb asked to stop the CPU serving it (an NMI to ourselves would
+	 * not do): stop here, on the way out of the tick. */
+	if (st.kind == KSTUB_STOP_NONE &&
+	    __atomic_exchange_n(&ks.cpu[me].stop_req, false, __ATOMIC_ACQ_REL) &&
+	    ks.non_stop) {
+		st.kind = KSTUB_STOP_STOPPED;
+		st.sig = 0;
+	}
 	if (st.kind != KSTUB_STOP_NONE)
 		kstub_enter(r, &st);
 }

@@ -89,6 +89,11 @@ bool kstub_is_active(void);
  * Any context.
  */
 bool kstub_cpus_parked(void);
+/* Is gdb being served (a session, or the live server while CPUs run)?
+ * Then every byte of the link counts; otherwise the Ctrl-C poller only
+ * looks for a break-in or a packet start, and a transport may drop the
+ * rest.  Any context. */
+bool kstub_link_in_use(void);
 /* The trap frame a CPU is stopped in (the master's, or a parked CPU's),
  * NULL while it runs.  The master, others parked: a port looks at where
  * stopped CPUs will resume (port_text_busy). */

@@ -143,8 +143,15 @@ static void ns_vcont(const char *pkt, size_t n)
 			continue;
 		for (int i = 0; i < v.n; i++) {
 			s64 tid = v.a[i].tid;
-			if (tid != RSP_TID_ALL && tid != RSP_TID_ANY && tid != (s64)cpu + 1)
+			bool named = tid == (s64)cpu + 1;
+			if (!named && tid != RSP_TID_ALL && tid != RSP_TID_ANY)
 				continue;
+			/* "All threads" are those gdb knows the state of: a
+			 * CPU whose stop it has not heard of yet stays (its
+			 * notification is on the way), as gdbserver does. */
+			if (!named && alone(cpu) &&
+			    __atomic_load_n(&ks.cpu[cpu].ns_report, __ATOMIC_ACQUIRE))
+				break;
 			switch (v.a[i].act) {
 			case 'c': case 'C':
 				kstub_ns_resume(cpu, GO_CONTINUE);

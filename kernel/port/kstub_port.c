@@ -289,14 +289,15 @@ static void udp_rx(u32 src, u16 sport, const u8 *d, size_t n)
 }
 
 /*
- * Console messages from the transport.  While a debugger session runs,
- * another CPU may be parked holding the console lock, so they wait until
- * the Ctrl-C poller runs again (timer tick, kernel running).
+ * Console messages from the transport.  While gdb is served (a session,
+ * or the live server with CPUs maybe stopped alone), a parked CPU may
+ * hold the console lock, so they wait until the Ctrl-C poller runs alone
+ * again (timer tick, kernel running, nobody served).
  */
 static void udp_notes(void)
 {
 	char a[24], b[24];
-	if (kstub_is_active())
+	if (kstub_link_in_use())
 		return;
 	if (udp.bind_pending) {
 		udp.bind_pending = false;
@@ -367,7 +368,7 @@ static int udp_getc(u32 timeout_ms)
 	/* The Ctrl-C poller (the kernel runs) looks for a break-in or the
 	 * start of a packet and drops anything else, one byte a tick: drop
 	 * it all here at once. */
-	if (!kstub_is_active()) {
+	if (!kstub_link_in_use()) {
 		while (ch >= 0 && ch != '$' && ch != 0x03) {
 			udp.junk++;
 			ch = udp_getc_one(0);

@@ -116,9 +116,10 @@ def test_nonstop_tracepoints_without_a_stop(target):
     t = target("ltt=off")
     t.kernel.wait_for(USER, 30)
     with nonstop_gdb(t) as mi:
-        for cmd in ["trace demo_fib", "actions", "collect $regs, n", "end",
-                    "tstart"]:
-            mi.command('-interpreter-exec console "%s"' % cmd)
+        mi.command("-break-insert -a demo_fib")
+        mi.command('-break-commands 1 "collect $regs, n"')
+        mi.command('-interpreter-exec console "set circular-trace-buffer on"')
+        mi.command('-interpreter-exec console "tstart"', timeout=60)
         heartbeat(t, 2)
         for cmd in ["tstatus", "tstop", "tfind start", "tdump", "tfind none",
                     "monitor stats"]:
