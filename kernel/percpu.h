@@ -28,6 +28,7 @@ struct percpu {
 	bool need_resched;
 	struct arch_regs *irq_frame;	/* the interrupt being handled (or a
 					 * stale one: see port_text_busy) */
+	volatile const void *spinning_on; /* a spinlock_t it waits for */
 	struct arch_cpu arch;
 };
 

@@ -6,6 +6,7 @@
 
 #include "../lib/types.h"
 #include "../arch/x86_64/cpu.h"
+#include "percpu.h"
 
 typedef struct {
 	volatile u32 locked;
@@ -16,11 +17,20 @@ static inline bool spin_trylock(spinlock_t *l)
 	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
 }
 
+/* A CPU that has to wait says for which lock (percpu.spinning_on), for
+ * `monitor cpus`: with gdb stopping CPUs one by one (non-stop), a CPU
+ * stopped holding a lock leaves the others spinning, and the debugger
+ * says so.  (Waiting needs a second CPU, so gs is set up by then.) */
 static inline void spin_lock(spinlock_t *l)
 {
+	if (spin_trylock(l))
+		return;
+	struct percpu *me = this_cpu();
+	me->spinning_on = l;
 	while (!spin_trylock(l))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			cpu_relax();
+	me->spinning_on = 0;
 }
 
 static inline void spin_unlock(spinlock_t *l)

@@ -331,6 +331,7 @@ static int park_alone(unsigned me, struct arch_regs *r)
 	c->regs = r;
 	arch_save_cpu_state(me);
 	c->go = GO_STAY;
+	c->ns_inflight = false;
 	__atomic_store_n(&c->alone, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->ns_report, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);

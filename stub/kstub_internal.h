@@ -27,6 +27,8 @@ struct kstub_cpu {
 	/* Non-stop mode (rsp_live.c): */
 	volatile bool alone;		/* stopped alone, the others may run */
 	volatile bool ns_report;	/* its stop is still to be told to gdb */
+	volatile bool ns_inflight;	/* told in a %Stop gdb has not yet
+					 * answered with vStopped */
 	volatile bool stop_req;		/* vCont;t: stop when the NMI lands */
 	struct kstub_stop stop;		/* why it entered */
 };
@@ -49,6 +51,9 @@ struct kstub_state {
 	u32 stop_packets;		/* this stop: packets served */
 	volatile bool non_stop;		/* QNonStop:1 (rsp_live.c) */
 	bool ns_notified;		/* a %Stop is out: gdb will send vStopped */
+	bool ns_held;			/* after `?`: one stop reported, the
+					 * others wait until ns_hold_until */
+	u64 ns_hold_until;		/* port_time_us() */
 	size_t pending_n;		/* a packet read live that needs the
 					 * all-stop session (in pkt) */
 	struct arch_hw_bp hw[ARCH_HW_SLOTS];

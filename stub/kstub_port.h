@@ -25,6 +25,10 @@ void port_nmi_cpu(unsigned cpu);
 /* Name of what runs on `cpu` ("demo_fib"), for qThreadExtraInfo.  The
  * CPU is parked.  Writes a NUL-terminated string. */
 void port_cpu_task(unsigned cpu, char *buf, size_t size);
+/* Master or live server: what a CPU waits for, if the kernel knows
+ * ("spinning on demo_lock"), else "".  For `monitor cpus`:
+ * with CPUs stopped alone, the others may wait for a lock one holds. */
+void port_cpu_note(unsigned cpu, char *buf, size_t size);
 /* Is addr inside read-only kernel text (must be written via an alias)? */
 bool port_is_text(u64 addr, size_t len);
 /* Is addr inside code the debugger itself runs (stub, patch engine, trap

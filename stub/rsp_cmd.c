@@ -542,12 +542,16 @@ static void handle_qrcmd(const char *pkt, size_t n)
 		}
 	} else if (!strcmp(cmd, "cpus")) {
 		for (unsigned i = 0; i < port_cpu_count(); i++) {
-			char task[32];
+			char task[32], note[64];
 			if (!port_cpu_online(i))
 				continue;
 			port_cpu_task(i, task, sizeof(task));
-			kfmt_snprintf(line, sizeof(line), "CPU#%u: %s%s\n", i, task,
-				      cpu_parked((int)i) ? "" : " (not stopped)");
+			port_cpu_note(i, note, sizeof(note));
+			kfmt_snprintf(line, sizeof(line), "CPU#%u: %s%s%s%s\n", i, task,
+				      !cpu_parked((int)i) ? (ks.non_stop ? " (running)" :
+							     " (not stopped)") :
+				      ks.cpu[i].alone ? " (stopped alone)" : "",
+				      note[0] ? ", " : "", note);
 			rsp_console(line);
 		}
 	} else if (!strcmp(cmd, "stats reset")) {

@@ -27,6 +27,8 @@
 #include "../lib/string.h"
 #include "../lib/fmt.h"
 
+#define HOLD_US 500000
+
 /* Packets of gdb's all-stop handshake, served without a stop. */
 static bool handshake(const char *pkt, size_t n)
 {
@@ -77,6 +79,7 @@ static bool report_next(bool notify)
 	if (cpu < 0)
 		return false;
 	ks.cpu[cpu].ns_report = false;
+	ks.cpu[cpu].ns_inflight = notify;
 	size_t n = 0;
 	if (notify) {
 		memcpy(ks.out, "Stop:", 5);
@@ -95,6 +98,9 @@ static bool report_next(bool notify)
 /* Tell gdb about a CPU that stopped, unless a notification is out. */
 static void notify(void)
 {
+	if (ks.ns_held && port_time_us() < ks.ns_hold_until)
+		return;
+	ks.ns_held = false;
 	if (ks.non_stop && ks.attached && !ks.ns_notified && report_next(true))
 		ks.ns_notified = true;
 }
@@ -112,6 +118,8 @@ static void new_connection(void)
 {
 	ks.non_stop = false;
 	ks.ns_notified = false;
+	ks.ns_held = false;
+	ks.conn.no_ack = false;		/* until it asks again */
 	bp_clear_all();
 	bp_apply_now();
 	memset(ks.hw, 0, sizeof(ks.hw));
@@ -148,9 +156,11 @@ static void ns_vcont(const char *pkt, size_t n)
 				continue;
 			/* "All threads" are those gdb knows the state of: a
 			 * CPU whose stop it has not heard of yet stays (its
-			 * notification is on the way), as gdbserver does. */
+			 * notification is on the way or not yet answered:
+			 * gdb may have sent this before it read it). */
 			if (!named && alone(cpu) &&
-			    __atomic_load_n(&ks.cpu[cpu].ns_report, __ATOMIC_ACQUIRE))
+			    (__atomic_load_n(&ks.cpu[cpu].ns_report, __ATOMIC_ACQUIRE) ||
+			     ks.cpu[cpu].ns_inflight))
 				break;
 			switch (v.a[i].act) {
 			case 'c': case 'C':
@@ -192,14 +202,23 @@ static void serve_ns(char *pkt, size_t n)
 {
 	switch (pkt[0]) {
 	case '?':
-		/* Every stopped CPU again, then OK. */
+		/*
+		 * Every stopped CPU again.  gdb 13 asserts (remote.c, "wait:
+		 * !async_event_handler_marked") when its non-stop attach finds
+		 * more than one stopped thread: `?` gets the first, and the
+		 * others follow as %Stop notifications once gdb has settled
+		 * (HOLD_US later): to gdb, CPUs that stopped after it came.
+		 */
 		for (unsigned i = 0; i < port_cpu_count() && i < KSTUB_MAX_CPUS; i++)
 			if (alone(i))
 				ks.cpu[i].ns_report = true;
-		if (report_next(false))
+		if (report_next(false)) {
 			ks.ns_notified = true;
-		else
+			ks.ns_held = true;
+			ks.ns_hold_until = port_time_us() + HOLD_US;
+		} else {
 			reply_str("OK");
+		}
 		return;
 	case 'D':
 		ns_detach();
@@ -221,7 +240,10 @@ static void serve_ns(char *pkt, size_t n)
 		return;
 	case 'v':
 		if (rsp_is(pkt, n, "vStopped", "")) {
-			if (!report_next(false)) {
+			/* gdb has read the notification. */
+			for (unsigned i = 0; i < port_cpu_count() && i < KSTUB_MAX_CPUS; i++)
+				ks.cpu[i].ns_inflight = false;
+			if (ks.ns_held || !report_next(false)) {
 				ks.ns_notified = false;
 				reply_str("OK");
 			}

@@ -7,6 +7,7 @@
  */
 #include "../kernel.h"
 #include "../task.h"
+#include "../spinlock.h"
 #include "../uart.h"
 #include "../net.h"
 #include "../../lib/inet.h"
@@ -107,7 +108,9 @@ static const struct rsp_transport serial_transport = {
  * address and port.  Datagrams from anyone else are dropped and counted
  * (`monitor net`) with one console warning, until the peer detaches
  * (sends "$D"): then the next peer that starts a packet or a break-in
- * takes the session over.
+ * takes the session over.  A gdb killed never detaches: while the kernel
+ * runs (no all-stop session waits for its gdb), a new gdb (its first
+ * packet is always qSupported) takes over a peer silent for PEER_GONE_US.
  *
  */
 #define UDP_DEFAULT_IP 0x0a00020f	/* 10.0.2.15: QEMU user networking */
@@ -130,6 +133,7 @@ static const struct rsp_transport serial_transport = {
 #define NAK_RESENDS 8
 #define STOP_SILENCE_US 1500000
 #define STOP_RESENDS 3
+#define PEER_GONE_US 5000000
 
 static struct {
 	u32 ip;
@@ -157,6 +161,7 @@ static struct {
 	bool tx_stop;			/* our last packet is a stop reply */
 	int stop_left;			/* resends of it if gdb stays silent */
 	u64 pkt_in_us;			/* when gdb last sent a packet */
+	u64 peer_us;			/* when the peer last sent anything */
 	u32 datagrams, foreign, duplicates, overflows, send_failures,
 	    stale_acks, nak_resends, stop_resends, junk;
 	u32 foreign_ip;
@@ -195,6 +200,11 @@ static bool is_detach(const u8 *p, size_t n)
 	return n >= 5 && p[1] == 'D' && (p[2] == '#' || p[2] == ';');
 }
 
+static bool is_qsupported(const u8 *p, size_t n)
+{
+	return n >= 12 && !memcmp(p + 1, "qSupported", 10);
+}
+
 static void udp_send_tx(void);
 
 /* net_poll() calls this with each datagram for our port. */
@@ -203,6 +213,9 @@ static void udp_rx(u32 src, u16 sport, const u8 *d, size_t n)
 	bool from_peer = udp.bound && src == udp.peer_ip && sport == udp.peer_port;
 	if (!n)
 		return;
+	u64 t = port_time_us();
+	if (from_peer)
+		udp.peer_us = t;
 	if (from_peer && udp.released) {
 		/* gdb resends its D when our ack is late (remotetimeout).  A
 		 * resent D after the session ended would stop the kernel
@@ -217,10 +230,13 @@ static void udp_rx(u32 src, u16 sport, const u8 *d, size_t n)
 	}
 	if (!from_peer) {
 		size_t left;
-		bool starts = first_packet(d, n, &left) || d[0] == 0x03;
+		const u8 *pkt = first_packet(d, n, &left);
+		bool starts = pkt || d[0] == 0x03;
 		if (udp.bound && udp.released && !starts)
 			return;		/* between sessions: a stray ack */
-		if (udp.bound && !udp.released) {
+		bool gone = pkt && is_qsupported(pkt, left) && !kstub_is_active() &&
+			    t - udp.peer_us > PEER_GONE_US;
+		if (udp.bound && !udp.released && !gone) {
 			udp.foreign++;
 			udp.foreign_ip = src;
 			udp.foreign_port = sport;
@@ -232,6 +248,7 @@ static void udp_rx(u32 src, u16 sport, const u8 *d, size_t n)
 		udp.released = false;
 		udp.peer_ip = src;
 		udp.peer_port = sport;
+		udp.peer_us = t;
 		udp.last_len = 0;
 		udp.bind_pending = true;
 	}
@@ -524,6 +541,21 @@ void port_cpu_task(unsigned cpu, char *buf, size_t size)
 {
 	struct task *t = cpu_current_task(cpu);
 	kstr_copy(buf, t ? t->name : "?", size);
+}
+
+void port_cpu_note(unsigned cpu, char *buf, size_t size)
+{
+	buf[0] = 0;
+	if (cpu >= ncpus)
+		return;
+	u64 l = (u64)percpu[cpu].spinning_on, off;
+	if (!l)
+		return;
+	const char *name = ksym_lookup(l, &off);
+	if (name && !off)
+		kfmt_snprintf(buf, size, "spinning on %s", name);
+	else
+		kfmt_snprintf(buf, size, "spinning on the lock at 0x%lx", l);
 }
 
 bool port_is_text(u64 addr, size_t len)
