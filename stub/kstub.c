@@ -525,6 +525,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		rsp_stats_stop(t, ks.stop_packets);
 		/* gdb now waits for a stop: 'O' packets are allowed (after a
 		 * detach nobody reads them: they are dropped). */
+		ks.waits_stop = end != END_DETACH;
 		flush_held(end != END_DETACH && ks.console_on_link);
 		break;
 	}
@@ -643,7 +644,10 @@ bool kstub_console_out(const char *s, size_t n)
 {
 	if (!ks.console_on_link || !ks.attached)
 		return false;
-	if (kstub_is_active()) {
+	/* 'O' packets only while gdb waits for a stop: not while it is
+	 * served (a session, the live server), not in its handshake or in
+	 * non-stop mode (held, and counted as lost past the buffer). */
+	if (kstub_link_in_use() || !ks.waits_stop || ks.non_stop) {
 		size_t k = MIN(n, sizeof(held) - held_len);
 		memcpy(held + held_len, s, k);
 		held_len += k;

@@ -50,6 +50,8 @@ struct kstub_state {
 	unsigned park_timeout_cpu;	/* the last one */
 	u32 stop_packets;		/* this stop: packets served */
 	volatile bool non_stop;		/* QNonStop:1 (rsp_live.c) */
+	volatile bool waits_stop;	/* all-stop gdb resumed the kernel and
+					 * waits for a stop: 'O' packets allowed */
 	bool ns_notified;		/* a %Stop is out: gdb will send vStopped */
 	bool ns_held;			/* after `?`: one stop reported, the
 					 * others wait until ns_hold_until */

@@ -923,6 +923,7 @@ enum session_end rsp_session(bool report_stop)
 	if (report_stop && ks.attached)
 		reply(ks.out, rsp_stop_reply(ks.out, RSP_PACKET_MAX));
 	kstub_stop_finish();
+	ks.waits_stop = false;
 	tp_session_begin();
 	u64 last = ks.conn.clock ? ks.conn.clock() : 0;
 

@@ -286,6 +286,7 @@ int rsp_live_poll(void)
 			reply_str("E01");
 			continue;
 		}
+		ks.waits_stop = false;	/* gdb talks: it is not waiting */
 		bool is_qsupported = rsp_is(ks.pkt, n, "qSupported", ":");
 		if (is_qsupported)
 			new_connection();
