@@ -355,6 +355,10 @@ static int park_alone(unsigned me, struct arch_regs *r)
 				lr = live_poll();
 			__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
 			if (lr != LIVE_IDLE) {
+				if (lr == LIVE_BREAKIN) {	/* Ctrl-C: reported */
+					c->stop.kind = KSTUB_STOP_BREAKIN;
+					c->stop.sig = 2;
+				}
 				go = GO_MASTER;
 				break;
 			}
@@ -444,6 +448,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	c->regs = r;
 	c->stop = *stop;
 	c->step_wanted = false;
+	bool for_packet = stop->kind == KSTUB_STOP_ATTACH;
 	if (ks.non_stop && stop->kind != KSTUB_STOP_ATTACH &&
 	    __atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0) {
 		go = park_alone(me, r);
@@ -451,7 +456,10 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 			leave_stub(me, r, go == GO_STEP);
 			return;
 		}
-		/* An all-stop gdb needs a session: run it. */
+		/* An all-stop gdb needs a session: run it, for its packet
+		 * (no stop reply of ours first: gdb did not resume), or for
+		 * its Ctrl-C (a stop reply). */
+		for_packet = c->stop.kind != KSTUB_STOP_BREAKIN;
 	}
 	if (!join_session(me, r, &go)) {
 		leave_stub(me, r, go == GO_STEP);
@@ -487,7 +495,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	ks.stop_cpu = (int)me;
 	ks.g_cpu = (int)me;
 
-	bool report = stop->kind != KSTUB_STOP_ATTACH;
+	bool report = !for_packet;
 	for (;;) {
 		enum session_end end = rsp_session(report);
 		report = true;

@@ -193,8 +193,10 @@ static void ns_detach(void)
 	ks.conn.no_ack = false;
 	ks.non_stop = false;
 	ks.ns_notified = false;
-	for (unsigned cpu = 0; cpu < port_cpu_count() && cpu < KSTUB_MAX_CPUS; cpu++)
+	for (unsigned cpu = 0; cpu < port_cpu_count() && cpu < KSTUB_MAX_CPUS; cpu++) {
+		ks.cpu[cpu].stop_req = false;	/* an interrupt not landed yet */
 		kstub_ns_resume(cpu, GO_CONTINUE);
+	}
 }
 
 /* Non-stop mode: every packet. */
