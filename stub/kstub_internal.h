@@ -76,6 +76,16 @@ size_t rsp_stop_reply_cpu(int cpu, char *out, size_t size);
  * breakpoints, H, T, q/Q/v tables): false if pkt is not one of them.
  */
 bool rsp_serve_common(char *pkt, size_t n);
+/* `monitor stats` accounting of one packet served (by the session or
+ * the live server): begin before serving it, end after; end returns the
+ * time gdb took since our last reply (*last: when that was, 0 none). */
+struct rsp_served {
+	char kind[16];
+	size_t kn;
+	u64 t0;
+};
+void rsp_served_begin(struct rsp_served *sv, const char *pkt, size_t n);
+u64 rsp_served_end(struct rsp_served *sv, u64 *last);
 void rsp_reply_empty(void);
 
 /*

@@ -949,32 +949,43 @@ enum session_end rsp_session(bool report_stop)
 		 * trace frame selected. */
 		if (!was_attached)
 			tp_frame_select(-1, 0);
-		char kind[16];
-		size_t kn = MIN(n, sizeof(kind) - 1);
-		memcpy(kind, ks.pkt, kn);
-		ks.conn.t_frame = ks.conn.t_send = ks.conn.t_ack = 0;
-		ks.conn.bytes_out = 0;
-		u64 t0 = ks.conn.clock ? ks.conn.clock() : 0;
+		struct rsp_served sv;
+		rsp_served_begin(&sv, ks.pkt, n);
 		int end = serve(ks.pkt, n, was_attached);
-		if (ks.conn.clock) {
-			u64 t1 = ks.conn.clock();
-			struct rsp_pkt_times t = {
-				.wait = ks.conn.t_start - last,
-				.recv = t0 - ks.conn.t_start,
-				.frame = ks.conn.t_frame,
-				.send = ks.conn.t_send,
-				.ack = ks.conn.t_ack,
-				.in = ks.conn.bytes_in,
-				.out = ks.conn.bytes_out,
-			};
-			u64 sends = t.frame + t.send + t.ack;
-			t.handle = t1 - t0 > sends ? t1 - t0 - sends : 0;
-			rsp_stats_packet(kind, kn, &t);
-			ks.stop_gdb_wait += t.wait;
-			ks.stop_packets++;
-			last = t1;
-		}
+		u64 wait = rsp_served_end(&sv, &last);
+		ks.stop_gdb_wait += wait;
+		ks.stop_packets++;
 		if (end >= 0)
 			return (enum session_end)end;
 	}
+}
+
+void rsp_served_begin(struct rsp_served *sv, const char *pkt, size_t n)
+{
+	sv->kn = MIN(n, sizeof(sv->kind) - 1);
+	memcpy(sv->kind, pkt, sv->kn);
+	ks.conn.t_frame = ks.conn.t_send = ks.conn.t_ack = 0;
+	ks.conn.bytes_out = 0;
+	sv->t0 = ks.conn.clock ? ks.conn.clock() : 0;
+}
+
+u64 rsp_served_end(struct rsp_served *sv, u64 *last)
+{
+	if (!ks.conn.clock)
+		return 0;
+	u64 t1 = ks.conn.clock();
+	struct rsp_pkt_times t = {
+		.wait = *last ? ks.conn.t_start - *last : 0,
+		.recv = sv->t0 - ks.conn.t_start,
+		.frame = ks.conn.t_frame,
+		.send = ks.conn.t_send,
+		.ack = ks.conn.t_ack,
+		.in = ks.conn.bytes_in,
+		.out = ks.conn.bytes_out,
+	};
+	u64 sends = t.frame + t.send + t.ack;
+	t.handle = t1 - sv->t0 > sends ? t1 - sv->t0 - sends : 0;
+	rsp_stats_packet(sv->kind, sv->kn, &t);
+	*last = t1;
+	return t.wait;
 }

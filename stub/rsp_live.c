@@ -266,6 +266,7 @@ int rsp_live_poll(void)
 {
 	/* Bounded: the CPU serving has IRQs off, and a packet a second
 	 * later starts another round on the next tick. */
+	u64 last = 0;	/* gdb's think time between polls is not ours */
 	for (int served = 0; served < 64; served++) {
 		notify();
 		/* Nothing waiting: back at once (this runs on every tick). */
@@ -302,10 +303,13 @@ int rsp_live_poll(void)
 			return LIVE_NEED_STOP;
 		}
 		ks.attached = true;
+		struct rsp_served sv;
+		rsp_served_begin(&sv, ks.pkt, n);
 		if (ks.non_stop)
 			serve_ns(ks.pkt, n);
 		else
 			rsp_serve_common(ks.pkt, n);
+		rsp_served_end(&sv, &last);
 	}
 	return LIVE_IDLE;
 }
