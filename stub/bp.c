@@ -219,32 +219,15 @@ void bp_insert_all_mode(enum patch_mode mode)
 	publish_inserted();
 }
 
-void bp_remove_all(void)
+/* Original bytes back where an int3 is in: every one, or only those of
+ * deleted breakpoints. */
+static void remove_where(bool unused_only, enum patch_mode mode)
 {
 	struct patch_op ops[BP_MAX];
 	size_t n = 0;
 	for (int i = 0; i < BP_MAX; i++) {
 		struct bp *b = &bps[i];
-		if (!b->inserted)
-			continue;
-		ops[n].addr = b->addr;
-		ops[n].len = ARCH_BP_LEN;
-		memcpy(ops[n].bytes, b->orig, ARCH_BP_LEN);
-		n++;
-		b->inserted = false;
-	}
-	publish_inserted();
-	if (n)
-		patch_apply(ops, n, PATCH_PARKED);
-}
-
-void bp_remove_unused(enum patch_mode mode)
-{
-	struct patch_op ops[BP_MAX];
-	size_t n = 0;
-	for (int i = 0; i < BP_MAX; i++) {
-		struct bp *b = &bps[i];
-		if (!b->inserted || b->used)
+		if (!b->inserted || (unused_only && b->used))
 			continue;
 		ops[n].addr = b->addr;
 		ops[n].len = ARCH_BP_LEN;
@@ -255,6 +238,16 @@ void bp_remove_unused(enum patch_mode mode)
 	publish_inserted();
 	if (n)
 		patch_apply(ops, n, mode);
+}
+
+void bp_remove_all(void)
+{
+	remove_where(false, PATCH_PARKED);
+}
+
+void bp_remove_unused(enum patch_mode mode)
+{
+	remove_where(true, mode);
 }
 
 bool bp_inserted(u64 addr)

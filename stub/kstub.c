@@ -149,6 +149,16 @@ static bool roundup_for_me(const struct kstub_cpu *c, u32 gen)
 	       __atomic_load_n(&c->nmi_gen, __ATOMIC_ACQUIRE) == gen;
 }
 
+/* A parked CPU goes on (continue or step) with gdb's debug registers. */
+static void unpark(struct kstub_cpu *c, struct arch_regs *r, int go)
+{
+	c->go = GO_STAY;
+	arch_hw_bp_load(ks.hw);
+	c->step_wanted = go == GO_STEP;
+	arch_set_step(r, go == GO_STEP);
+	__atomic_store_n(&c->state, CPU_RUNNING, __ATOMIC_RELEASE);
+}
+
 static int park(unsigned cpu, struct arch_regs *r, u32 gen, bool from_nmi)
 {
 	struct kstub_cpu *c = &ks.cpu[cpu];
@@ -189,11 +199,7 @@ static int park(unsigned cpu, struct arch_regs *r, u32 gen, bool from_nmi)
 		 * made every stop several times slower. */
 		arch_park_wait();
 	}
-	c->go = GO_STAY;
-	arch_hw_bp_load(ks.hw);
-	c->step_wanted = go == GO_STEP;
-	arch_set_step(r, go == GO_STEP);
-	__atomic_store_n(&c->state, CPU_RUNNING, __ATOMIC_RELEASE);
+	unpark(c, r, go);
 	return go;
 }
 
@@ -367,14 +373,12 @@ static int park_alone(unsigned me, struct arch_regs *r)
 	}
 	__atomic_store_n(&c->alone, false, __ATOMIC_RELEASE);
 	c->ns_report = false;
-	c->go = GO_STAY;
-	if (go == GO_MASTER)
+	if (go == GO_MASTER) {
+		c->go = GO_STAY;
 		return go;
-	arch_hw_bp_load(ks.hw);
+	}
 	arch_resume_fixup(r, c->stop.kind);
-	c->step_wanted = go == GO_STEP;
-	arch_set_step(r, go == GO_STEP);
-	__atomic_store_n(&c->state, CPU_RUNNING, __ATOMIC_RELEASE);
+	unpark(c, r, go);
 	return go;
 }
 

@@ -86,7 +86,6 @@ struct rsp_served {
 };
 void rsp_served_begin(struct rsp_served *sv, const char *pkt, size_t n);
 u64 rsp_served_end(struct rsp_served *sv, u64 *last);
-void rsp_reply_empty(void);
 
 /*
  * The live server (rsp_live.c): serve gdb while CPUs run.  Called with

@@ -763,11 +763,6 @@ int rsp_cmds_register(const struct rsp_cmd *cmds, size_t n)
 	return -1;
 }
 
-void rsp_reply_empty(void)
-{
-	reply("", 0);
-}
-
 /* Unknown packets get the empty reply: gdb then knows we lack them. */
 static void dispatch(char *pkt, size_t n)
 {

@@ -48,16 +48,6 @@ static bool handshake(const char *pkt, size_t n)
 	}
 }
 
-static void reply(const char *s, size_t n)
-{
-	rsp_send(&ks.conn, s, n);
-}
-
-static void reply_str(const char *s)
-{
-	reply(s, strlen(s));
-}
-
 static bool alone(unsigned cpu)
 {
 	return __atomic_load_n(&ks.cpu[cpu].alone, __ATOMIC_ACQUIRE);
@@ -89,7 +79,7 @@ static bool report_next(bool notify)
 	if (notify)
 		rsp_send_notify(&ks.conn, ks.out, n);
 	else
-		reply(ks.out, n);
+		rsp_reply(ks.out, n);
 	/* gdb selects the thread a stop names. */
 	ks.stop_cpu = ks.g_cpu = cpu;
 	return true;
@@ -129,21 +119,21 @@ static void new_connection(void)
 static void q_nonstop(const char *pkt, size_t n)
 {
 	if (n != 10 || (pkt[9] != '0' && pkt[9] != '1')) {
-		reply_str("E01");
+		rsp_reply_str("E01");
 		return;
 	}
 	/* Back to all-stop with CPUs stopped alone: the next stop rounds
 	 * the others up and takes them as parked CPUs. */
 	ks.non_stop = pkt[9] == '1';
 	ks.ns_notified = false;
-	reply_str("OK");
+	rsp_reply_str("OK");
 }
 
 static void ns_vcont(const char *pkt, size_t n)
 {
 	struct rsp_vcont v;
 	if (rsp_parse_vcont(pkt, n, &v)) {
-		reply_str("E01");
+		rsp_reply_str("E01");
 		return;
 	}
 	for (unsigned cpu = 0; cpu < port_cpu_count() && cpu < KSTUB_MAX_CPUS; cpu++) {
@@ -179,7 +169,7 @@ static void ns_vcont(const char *pkt, size_t n)
 			break;	/* the first action that names it */
 		}
 	}
-	reply_str("OK");
+	rsp_reply_str("OK");
 }
 
 static void ns_detach(void)
@@ -219,7 +209,7 @@ static void serve_ns(char *pkt, size_t n)
 			ks.ns_held = true;
 			ks.ns_hold_until = port_time_us() + HOLD_US;
 		} else {
-			reply_str("OK");
+			rsp_reply_str("OK");
 		}
 		return;
 	case 'D':
@@ -228,13 +218,13 @@ static void serve_ns(char *pkt, size_t n)
 	case 'k':
 		port_reboot();
 	case 'c': case 'C': case 's': case 'S':
-		reply_str("E01");	/* non-stop resumes with vCont */
+		rsp_reply_str("E01");	/* non-stop resumes with vCont */
 		return;
 	case 'Z': case 'z':
 		if (n > 1 && pkt[1] != '0') {
 			/* Debug registers are loaded when CPUs leave the
 			 * debugger; running ones would not see a change. */
-			rsp_reply_empty();
+			rsp_reply("", 0);
 			return;
 		}
 		rsp_serve_common(pkt, n);
@@ -247,7 +237,7 @@ static void serve_ns(char *pkt, size_t n)
 				ks.cpu[i].ns_inflight = false;
 			if (ks.ns_held || !report_next(false)) {
 				ks.ns_notified = false;
-				reply_str("OK");
+				rsp_reply_str("OK");
 			}
 			return;
 		}
@@ -286,7 +276,7 @@ int rsp_live_poll(void)
 			continue;	/* non-stop gdb interrupts with vCont;t */
 		}
 		if (rc == RSP_TOO_LONG) {
-			reply_str("E01");
+			rsp_reply_str("E01");
 			continue;
 		}
 		ks.waits_stop = false;	/* gdb talks: it is not waiting */
