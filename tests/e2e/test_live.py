@@ -152,6 +152,11 @@ def test_gdb_killed_with_cpus_stopped_alone(target):
     t.kernel.wait_for(USER, 30)
     for second in ("non-stop", "all-stop"):
         mi = nonstop_gdb(t)
+        # gdb's attach stops one thread and resumes it: let it finish.
+        deadline = time.monotonic() + harness.scaled(30)
+        while set(states(mi).values()) != {"running"}:
+            assert time.monotonic() < deadline, states(mi)
+            time.sleep(0.2)
         for thread in (1, 2):       # CPU#2 runs the ring-3 task: not it
             mi.command("-exec-interrupt --thread %d" % thread)
             mi.wait_for(r'^\*stopped,.*thread-id="%d"' % thread, 30)
