@@ -29,10 +29,48 @@ static volatile bool accepting;
 static volatile u32 release_gen;
 /* The others stay parked while the master itself single-steps. */
 static volatile bool others_held;
-/* Owned by whoever reads the link: the Ctrl-C poller or the master. */
+/* Owned by whoever uses the link: the Ctrl-C poller, a CPU stopped
+ * alone serving it, the master, a console writer.  0, or the CPU + 1. */
 static volatile u32 link_lock;
 
-static void flush_held(bool send);
+static void relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+static bool link_try(unsigned me)
+{
+	u32 z = 0;
+	return __atomic_compare_exchange_n(&link_lock, &z, me + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* Only if still ours: a session on this CPU may have taken it over. */
+static void link_release(unsigned me)
+{
+	u32 mine = me + 1;
+	__atomic_compare_exchange_n(&link_lock, &mine, 0, false,
+				    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
+/* The master waits for the link.  Held by this very CPU means a trap
+ * inside a console write on it (a breakpoint in the UART code): the
+ * write is frozen under us, so the session takes the link over (that
+ * line may come out broken). */
+static void link_take(unsigned me)
+{
+	while (!link_try(me) &&
+	       __atomic_load_n(&link_lock, __ATOMIC_ACQUIRE) != me + 1)
+		relax();
+}
+
+/* Console text waiting for the link (kstub_console_out). */
+static char held[1024];
+static size_t held_len;
+/* The held buffer's lock: 0, or the CPU holding it + 1.  Short sections
+ * (a copy); a CPU inside one is never stopped alone (kstub_nmi). */
+static volatile u32 held_lock;
+static void console_pump(unsigned me);
 
 void kstub_init(const struct rsp_transport *t, bool console_on_link)
 {
@@ -99,11 +137,6 @@ bool kstub_link_in_use(void)
 bool kstub_is_active(void)
 {
 	return __atomic_load_n(&master, __ATOMIC_ACQUIRE) >= 0;
-}
-
-static void relax(void)
-{
-	__asm__ volatile("pause" ::: "memory");
 }
 
 /* Every other online CPU parked under this session's generation (one
@@ -338,6 +371,7 @@ static int park_alone(unsigned me, struct arch_regs *r)
 	arch_save_cpu_state(me);
 	c->go = GO_STAY;
 	c->ns_inflight = false;
+	__atomic_fetch_add(&ks.alone_stops, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->alone, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->ns_report, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
@@ -354,12 +388,11 @@ static int park_alone(unsigned me, struct arch_regs *r)
 			c->ns_report = false;
 			return park(me, r, gen, false);
 		}
-		if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0 &&
-		    !__atomic_exchange_n(&link_lock, 1, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0 && link_try(me)) {
 			int lr = LIVE_IDLE;
 			if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0)
 				lr = live_poll();
-			__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
+			link_release(me);
 			if (lr != LIVE_IDLE) {
 				if (lr == LIVE_BREAKIN) {	/* Ctrl-C: reported */
 					c->stop.kind = KSTUB_STOP_BREAKIN;
@@ -473,8 +506,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	arch_hw_bp_disable();
 
 	/* Master.  Take the link from the Ctrl-C poller first. */
-	while (__atomic_exchange_n(&link_lock, 1, __ATOMIC_ACQUIRE))
-		relax();
+	link_take(me);
 	c->state = CPU_PARKED;
 	arch_save_cpu_state(me);
 	u64 *t = stop_t;
@@ -536,9 +568,9 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		}
 		rsp_stats_stop(t, ks.stop_packets);
 		/* gdb now waits for a stop: 'O' packets are allowed (after a
-		 * detach nobody reads them: they are dropped). */
+		 * detach, raw text). */
 		ks.waits_stop = end != END_DETACH;
-		flush_held(end != END_DETACH && ks.console_on_link);
+		console_pump(me);
 		break;
 	}
 	c->stop.kind = KSTUB_STOP_NONE;
@@ -559,13 +591,22 @@ bool kstub_nmi(struct arch_regs *r)
 	 * a roundup this CPU would otherwise miss. */
 	if (c->in_stub)
 		return true;
-	/* Non-stop: gdb asked this CPU to stop (vCont;t). */
-	if (__atomic_exchange_n(&c->stop_req, false, __ATOMIC_ACQ_REL) && ks.non_stop &&
+	/* Non-stop: gdb asked this CPU to stop (vCont;t).  Not while it
+	 * holds the link or the console's held text (a console write): it
+	 * would park with them, and nobody could serve gdb.  The flag
+	 * stays for the end of its next tick (kstub_poll). */
+	if (__atomic_load_n(&c->stop_req, __ATOMIC_ACQUIRE) && ks.non_stop &&
 	    !__atomic_load_n(&c->nmi_sent, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&link_lock, __ATOMIC_ACQUIRE) == me + 1 ||
+		    __atomic_load_n(&held_lock, __ATOMIC_ACQUIRE) == me + 1)
+			return true;
+		__atomic_store_n(&c->stop_req, false, __ATOMIC_RELEASE);
 		struct kstub_stop st = { .kind = KSTUB_STOP_STOPPED, .sig = 0 };
 		kstub_enter(r, &st);
 		return true;
 	}
+	/* A roundup NMI too: the all-stop session first; the request stays
+	 * for the end of a tick after it. */
 	/* Otherwise only NMIs a master sent are ours. */
 	if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
 		return false;
@@ -579,41 +620,50 @@ bool kstub_nmi(struct arch_regs *r)
 	return true;
 }
 
+/* The poller's look at the link, with it held: a Ctrl-C, or gdb's
+ * packets for the live server; *st says when a session must start. */
+static void poll_link(struct kstub_stop *st)
+{
+	int ch = ks.conn.pushback >= 0 ? ks.conn.pushback : ks.conn.t->getc(0);
+	ks.conn.pushback = -1;
+	if (ch == 0x03 && !ks.non_stop) {
+		st->kind = KSTUB_STOP_BREAKIN;
+		st->sig = 2; /* SIGINT */
+	} else if (ch == '$' || (ch < 0 && ks.non_stop && ks.attached)) {
+		/* A gdb starting a session (or re-attaching after D), or a
+		 * non-stop gdb: served while the CPUs run, until a packet
+		 * needs them stopped. */
+		if (ch == '$')
+			ks.conn.pushback = '$';
+		int lr = live_poll();
+		if (lr == LIVE_NEED_STOP) {
+			st->kind = KSTUB_STOP_ATTACH;
+			st->sig = 5;
+		} else if (lr == LIVE_BREAKIN) {
+			st->kind = KSTUB_STOP_BREAKIN;
+			st->sig = 2;
+		}
+	}
+}
+
 /* Ctrl-C poller: reads the link only while no master owns it. */
 void kstub_poll(struct arch_regs *r)
 {
 	unsigned me = port_cpu_id();
 	if (!kstub_enabled() || kstub_is_active() || me >= KSTUB_MAX_CPUS)
 		return;
-	if (__atomic_exchange_n(&link_lock, 1, __ATOMIC_ACQUIRE))
-		return;
 	struct kstub_stop st = { 0 };
-	ks.cpu[me].poll_gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
-	if (!kstub_is_active()) {
-		int ch = ks.conn.pushback >= 0 ? ks.conn.pushback : ks.conn.t->getc(0);
-		ks.conn.pushback = -1;
-		if (ch == 0x03 && !ks.non_stop) {
-			st.kind = KSTUB_STOP_BREAKIN;
-			st.sig = 2; /* SIGINT */
-		} else if (ch == '$' || (ch < 0 && ks.non_stop && ks.attached)) {
-			/* A gdb starting a session (or re-attaching after D),
-			 * or a non-stop gdb: served while the CPUs run, until
-			 * a packet needs them stopped. */
-			if (ch == '$')
-				ks.conn.pushback = '$';
-			int lr = live_poll();
-			if (lr == LIVE_NEED_STOP) {
-				st.kind = KSTUB_STOP_ATTACH;
-				st.sig = 5;
-			} else if (lr == LIVE_BREAKIN) {
-				st.kind = KSTUB_STOP_BREAKIN;
-				st.sig = 2;
-			}
-		}
+	if (link_try(me)) {
+		ks.cpu[me].poll_gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
+		if (!kstub_is_active())
+			poll_link(&st);
+		if (st.kind == KSTUB_STOP_NONE && !kstub_is_active())
+			console_pump(me);
+		link_release(me);
 	}
-	__atomic_store_n(&link_lock, 0, __ATOMIC_RELEASE);
 	/* gdb asked to stop the CPU serving it (an NMI to ourselves would
-	 * not do): stop here, on the way out of the tick. */
+	 * not do), or the NMI came while this CPU held the link: stop here,
+	 * on the way out of the tick. */
 	if (st.kind == KSTUB_STOP_NONE &&
 	    __atomic_exchange_n(&ks.cpu[me].stop_req, false, __ATOMIC_ACQ_REL) &&
 	    ks.non_stop) {
@@ -624,7 +674,50 @@ void kstub_poll(struct arch_regs *r)
 		kstub_enter(r, &st);
 }
 
-static void send_console(const char *s, size_t n)
+/*
+ * The console on the link (kstub=ttyS0 with the console on COM1): every
+ * byte of it goes out with the link held, so no line lands inside a
+ * packet of the live server or a session.  It goes out raw while no gdb
+ * is attached, as 'O' packets while an all-stop gdb waits for a stop, and
+ * is held otherwise (gdb being served, non-stop mode), up to `held`;
+ * past that it is counted as lost.  Held text goes out at the next moment
+ * it can: the next console line, the end of a session, or the end of a
+ * tick of the Ctrl-C poller.
+ */
+
+static bool held_take(unsigned me)
+{
+	u32 z = 0;
+	return __atomic_compare_exchange_n(&held_lock, &z, me + 1, false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static void held_drop(void)
+{
+	__atomic_store_n(&held_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Append to the held text.  Console writers only (IRQs off). */
+static void held_add(unsigned me, const char *s, size_t n)
+{
+	/* The holder copies at most 1 KiB; a CPU stopped in there (an
+	 * all-stop roundup) leaves us nowhere to put the text. */
+	u32 spins = 0;
+	while (!held_take(me)) {
+		if (++spins > 1000000) {
+			ks.console_lost += (u32)n;
+			return;
+		}
+		relax();
+	}
+	size_t k = MIN(n, sizeof(held) - held_len);
+	memcpy(held + held_len, s, k);
+	held_len += k;
+	ks.console_lost += (u32)(n - k);
+	held_drop();
+}
+
+static void send_console_o(const char *s, size_t n)
 {
 	char body[1 + 2 * 128];
 	while (n) {
@@ -637,35 +730,63 @@ static void send_console(const char *s, size_t n)
 	}
 }
 
-/*
- * Console text printed while gdb talks to us (the debugger's own
- * messages) cannot go out then: 'O' packets are only valid while gdb
- * waits for a stop.  It is held here and sent when the CPUs resume.
- */
-static char held[1024];
-static size_t held_len;
-
-static void flush_held(bool send)
+/* As a UART console prints it: CR before each LF. */
+static void send_console_raw(const char *s, size_t n)
 {
-	if (send && held_len)
-		send_console(held, held_len);
+	u8 buf[128];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k + 2 > sizeof(buf)) {
+			ks.conn.t->write(buf, k);
+			k = 0;
+		}
+		if (s[i] == '\n')
+			buf[k++] = '\r';
+		buf[k++] = (u8)s[i];
+	}
+	if (k)
+		ks.conn.t->write(buf, k);
+}
+
+/*
+ * With the link held, between packets: the held text out, if gdb can
+ * take it now.  After a detach nobody reads 'O' packets, so raw text.
+ */
+static void console_pump(unsigned me)
+{
+	if (!ks.console_on_link || !__atomic_load_n(&held_len, __ATOMIC_RELAXED))
+		return;
+	bool raw = !ks.attached;
+	if (!raw && (!ks.waits_stop || ks.non_stop))
+		return;
+	if (!held_take(me))
+		return;		/* a writer is adding: the next pump */
+	char text[sizeof(held)];
+	size_t n = held_len;
+	memcpy(text, held, n);
 	held_len = 0;
+	held_drop();
+	if (raw)
+		send_console_raw(text, n);
+	else
+		send_console_o(text, n);
 }
 
 bool kstub_console_out(const char *s, size_t n)
 {
-	if (!ks.console_on_link || !ks.attached)
+	if (!ks.console_on_link)
 		return false;
-	/* 'O' packets only while gdb waits for a stop: not while it is
-	 * served (a session, the live server), not in its handshake or in
-	 * non-stop mode (held, and counted as lost past the buffer). */
-	if (kstub_link_in_use() || !ks.waits_stop || ks.non_stop) {
-		size_t k = MIN(n, sizeof(held) - held_len);
-		memcpy(held + held_len, s, k);
-		held_len += k;
-		ks.console_lost += (u32)(n - k);
-		return true;
+	unsigned me = port_cpu_id();
+	if (me >= KSTUB_MAX_CPUS)
+		return false;
+	held_add(me, s, n);
+	/* The link busy (a session, the live server): held until it is
+	 * free.  A trap inside this section (a breakpoint in the UART
+	 * code) finds the link ours: see link_take(). */
+	if (link_try(me)) {
+		if (!kstub_link_in_use())
+			console_pump(me);
+		link_release(me);
 	}
-	send_console(s, n);
 	return true;
 }

@@ -56,6 +56,8 @@ struct kstub_state {
 	bool ns_held;			/* after `?`: one stop reported, the
 					 * others wait until ns_hold_until */
 	u64 ns_hold_until;		/* port_time_us() */
+	u32 alone_stops;		/* CPUs stopped alone since gdb's
+					 * qSupported (monitor stats) */
 	size_t pending_n;		/* a packet read live that needs the
 					 * all-stop session (in pkt) */
 	struct arch_hw_bp hw[ARCH_HW_SLOTS];

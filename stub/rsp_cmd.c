@@ -570,6 +570,13 @@ static void handle_qrcmd(const char *pkt, size_t n)
 			      "CPUs that did not stop within 1 s: %u (last: CPU %u)\n",
 			      ks.park_timeouts, ks.park_timeout_cpu);
 		rsp_console(line);
+		unsigned alone_now = 0;
+		for (unsigned i = 0; i < port_cpu_count() && i < KSTUB_MAX_CPUS; i++)
+			alone_now += cpu_parked((int)i) && ks.cpu[i].alone;
+		kfmt_snprintf(line, sizeof(line),
+			      "stopped alone (non-stop): %u times since gdb attached, "
+			      "%u CPUs now\n", ks.alone_stops, alone_now);
+		rsp_console(line);
 		rsp_stats_print(rsp_console);
 	} else if ((ext = find_monitor(cmd, &args))) {
 		ext->fn(args, rsp_console);

@@ -109,6 +109,7 @@ static void new_connection(void)
 	ks.non_stop = false;
 	ks.ns_notified = false;
 	ks.ns_held = false;
+	ks.alone_stops = 0;
 	ks.conn.no_ack = false;		/* until it asks again */
 	bp_clear_all();
 	bp_apply_now();

@@ -44,6 +44,28 @@ def heartbeat(t, n=1, timeout=30):
         t.user_progress(timeout)
 
 
+def alone_stops(mi):
+    """(CPUs stopped alone since this gdb attached, CPUs stopped alone
+    now) from `monitor stats`."""
+    mi.command('-interpreter-exec console "monitor stats"')
+    m = re.findall(r"stopped alone \(non-stop\): (\d+) times since gdb attached, "
+                   r"(\d+) CPUs now", mi.output)
+    assert m, mi.output
+    return int(m[-1][0]), int(m[-1][1])
+
+
+def attach_settled(mi, timeout=30):
+    """gdb 13's non-stop attach, with no thread stopped, stops one
+    (vCont;t) and resumes it once it has heard of the stop.  Until then
+    it takes the next stop of *any* thread for that one, silently: an
+    `interrupt` sent meanwhile is lost.  Wait for the stop and the
+    resume, as the stub saw them."""
+    deadline = time.monotonic() + harness.scaled(timeout)
+    while alone_stops(mi) != (1, 0):
+        assert time.monotonic() < deadline, alone_stops(mi)
+        time.sleep(0.2)
+
+
 def nonstop_gdb(t, tries=1):
     """A non-stop gdb attached.  tries > 1: a UDP session stays bound to
     a killed gdb until it has been silent for 5 s (the stub cannot tell a
@@ -68,6 +90,7 @@ def test_nonstop_session(target):
     t = target()
     t.kernel.wait_for(USER, 30)
     with nonstop_gdb(t) as mi:
+        attach_settled(mi)
         st = states(mi)
         assert sorted(st) == [1, 2, 3, 4] and set(st.values()) == {"running"}, st
         a = int(value(mi, "demo_counter"))
@@ -124,6 +147,7 @@ def test_nonstop_tracepoints_without_a_stop(target):
     t = target("ltt=off")
     t.kernel.wait_for(USER, 30)
     with nonstop_gdb(t) as mi:
+        attach_settled(mi)
         mi.command("-break-insert -a demo_fib")
         mi.command('-break-commands 1 "collect $regs, n"')
         mi.command('-interpreter-exec console "set circular-trace-buffer on"')
@@ -152,11 +176,7 @@ def test_gdb_killed_with_cpus_stopped_alone(target):
     t.kernel.wait_for(USER, 30)
     for second in ("non-stop", "all-stop"):
         mi = nonstop_gdb(t)
-        # gdb's attach stops one thread and resumes it: let it finish.
-        deadline = time.monotonic() + harness.scaled(30)
-        while set(states(mi).values()) != {"running"}:
-            assert time.monotonic() < deadline, states(mi)
-            time.sleep(0.2)
+        attach_settled(mi)
         for thread in (1, 2):       # CPU#2 runs the ring-3 task: not it
             mi.command("-exec-interrupt --thread %d" % thread)
             mi.wait_for(r'^\*stopped,.*thread-id="%d"' % thread, 30)
