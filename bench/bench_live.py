@@ -11,7 +11,8 @@ CPUs) and a gdb driven over MI:
     handle, frame, send, ack), which is how long the serving CPU was taken
     from the kernel (IRQs off, in its timer tick) per packet;
   * all-stop: the same reads with every CPU stopped.
-Medians over the reads.  Timings under QEMU TCG are emulator timings:
+Medians over the reads, then over --runs boots (transports alternated).
+Timings under QEMU TCG are emulator timings:
 compare the two modes, not absolute figures.
 """
 import argparse
@@ -90,24 +91,46 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reads", type=int, default=40, help="reads per mode (default 40)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="boots per transport, alternated (default 3)")
     a = ap.parse_args()
     print("Non-stop benchmark (bench/bench_live.py); timings are informative")
     if not harness.KERNEL_ELF.exists():
         print("build/kernel.elf missing: run make first")
         return 0
+    # Per transport, each run's medians: the table gives the median run
+    # and the spread of the run medians.
+    runs = {t: {"nonstop": [], "allstop": [], "ratio": [], "poller": []}
+            for t in ("serial", "udp")}
+    failed = {}
+    for i in range(a.runs):
+        for transport in ("serial", "udp"):
+            print("  run %d/%d, %s ..." % (i + 1, a.runs, transport), flush=True)
+            try:
+                r = measure(transport, a.reads)
+            except (harness.WaitTimeout, OSError, AssertionError) as e:
+                failed[transport] = str(e).splitlines()[0][:60]
+                continue
+            ns, al = median(r["nonstop"]), median(r["allstop"])
+            d = runs[transport]
+            d["nonstop"].append(ns)
+            d["allstop"].append(al)
+            if al:
+                d["ratio"].append(ns / al)
+            if r["poller"] is not None:
+                d["poller"].append(r["poller"])
     rows = []
-    for transport in ("serial", "udp"):
-        try:
-            r = measure(transport, a.reads)
-        except (harness.WaitTimeout, OSError, AssertionError) as e:
-            rows.append([transport, "failed: %s" % str(e).splitlines()[0][:60], "", "", ""])
+    for transport, d in runs.items():
+        if not d["nonstop"]:
+            rows.append([transport, "failed: %s" % failed.get(transport, "?"), "", "", ""])
             continue
-        ns, al = median(r["nonstop"]), median(r["allstop"])
-        rows.append([transport, fmt_stat(r["nonstop"], "%.0f"), fmt_stat(r["allstop"], "%.0f"),
-                     "%.2f" % (ns / al) if al else "-",
-                     "%.1f" % r["poller"] if r["poller"] is not None else "-"])
-    table("A memory read (print of a u64) through gdb, microseconds, median "
-          "[min–max] of %d; QEMU %s, 4 CPUs" % (a.reads, __import__("qemu_accel").choose_accel()),
+        rows.append([transport, fmt_stat(d["nonstop"], "%.0f"), fmt_stat(d["allstop"], "%.0f"),
+                     fmt_stat(d["ratio"], "%.2f") if d["ratio"] else "-",
+                     fmt_stat(d["poller"], "%.0f") if d["poller"] else "-"])
+    table("A memory read (print of a u64) through gdb, microseconds: median of "
+          "%d runs [min–max of the run medians], each the median of %d reads; "
+          "QEMU %s, 4 CPUs" % (a.runs, a.reads,
+                               __import__("qemu_accel").choose_accel()),
           ["transport", "non-stop (CPUs run)", "all-stop (CPUs stopped)",
            "non-stop / all-stop", "stub us per 'm' packet (CPU taken)"], rows)
     return 0

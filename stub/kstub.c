@@ -120,12 +120,28 @@ struct arch_regs *kstub_cpu_frame(unsigned cpu)
 
 static volatile bool live_serving;
 
-/* The live server, with the link held. */
-static int live_poll(void)
+static bool hw_any(void)
 {
+	for (int i = 0; i < ARCH_HW_SLOTS; i++)
+		if (ks.hw[i].used)
+			return true;
+	return false;
+}
+
+/* The live server, with the link held.  No watchpoint may fire on the
+ * memory gdb reads through it: the debug registers are off meanwhile,
+ * and loaded again (maybe changed) when a running CPU goes back to the
+ * kernel.  A CPU stopped alone loads them when it goes on. */
+static int live_poll(bool running)
+{
+	bool hw = hw_any();
+	if (hw)
+		arch_hw_bp_disable();
 	live_serving = true;
 	int r = rsp_live_poll();
 	live_serving = false;
+	if (running && (hw || hw_any()))
+		arch_hw_bp_load(ks.hw);
 	return r;
 }
 
@@ -391,7 +407,7 @@ static int park_alone(unsigned me, struct arch_regs *r)
 		if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0 && link_try(me)) {
 			int lr = LIVE_IDLE;
 			if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) < 0)
-				lr = live_poll();
+				lr = live_poll(false);
 			link_release(me);
 			if (lr != LIVE_IDLE) {
 				if (lr == LIVE_BREAKIN) {	/* Ctrl-C: reported */
@@ -635,7 +651,7 @@ static void poll_link(struct kstub_stop *st)
 		 * needs them stopped. */
 		if (ch == '$')
 			ks.conn.pushback = '$';
-		int lr = live_poll();
+		int lr = live_poll(true);
 		if (lr == LIVE_NEED_STOP) {
 			st->kind = KSTUB_STOP_ATTACH;
 			st->sig = 5;

@@ -22,6 +22,10 @@ void port_kick_cpu(unsigned cpu);
 /* Non-stop mode, the live server (any context, IRQs off): send an NMI to
  * one CPU, which then stops alone (vCont;t). */
 void port_nmi_cpu(unsigned cpu);
+/* Non-stop mode, the live server (IRQs off): run fn(arg) on every other
+ * online CPU that runs kernel code, from an IPI, and wait for them; CPUs
+ * parked in the debugger are skipped. */
+void port_call_others(void (*fn)(void *), void *arg);
 /* Name of what runs on `cpu` ("demo_fib"), for qThreadExtraInfo.  The
  * CPU is parked.  Writes a NUL-terminated string. */
 void port_cpu_task(unsigned cpu, char *buf, size_t size);

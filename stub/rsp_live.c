@@ -95,6 +95,19 @@ static void notify(void)
 		ks.ns_notified = true;
 }
 
+static void hw_load(void *slots)
+{
+	arch_hw_bp_load(slots);
+}
+
+/* gdb's debug registers to every running CPU now (a CPU stopped alone
+ * loads them when it goes on; the serving CPU when it leaves the live
+ * server, kstub.c). */
+static void hw_apply_now(void)
+{
+	port_call_others(hw_load, ks.hw);
+}
+
 /* Breakpoints to the text now: the int3 protocol, the others running. */
 static void bp_apply_now(void)
 {
@@ -114,6 +127,7 @@ static void new_connection(void)
 	bp_clear_all();
 	bp_apply_now();
 	memset(ks.hw, 0, sizeof(ks.hw));
+	hw_apply_now();
 	tp_frame_select(-1, 0);
 }
 
@@ -181,6 +195,7 @@ static void ns_detach(void)
 	bp_clear_all();
 	bp_apply_now();
 	memset(ks.hw, 0, sizeof(ks.hw));
+	hw_apply_now();
 	ks.conn.no_ack = false;
 	ks.non_stop = false;
 	ks.ns_notified = false;
@@ -222,14 +237,11 @@ static void serve_ns(char *pkt, size_t n)
 		rsp_reply_str("E01");	/* non-stop resumes with vCont */
 		return;
 	case 'Z': case 'z':
-		if (n > 1 && pkt[1] != '0') {
-			/* Debug registers are loaded when CPUs leave the
-			 * debugger; running ones would not see a change. */
-			rsp_reply("", 0);
-			return;
-		}
 		rsp_serve_common(pkt, n);
-		bp_apply_now();
+		if (n > 1 && pkt[1] == '0')
+			bp_apply_now();
+		else
+			hw_apply_now();
 		return;
 	case 'v':
 		if (rsp_is(pkt, n, "vStopped", "")) {

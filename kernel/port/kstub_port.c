@@ -531,6 +531,11 @@ void port_nmi_cpu(unsigned cpu)
 		lapic_send_nmi(percpu[cpu].apic_id);
 }
 
+void port_call_others(void (*fn)(void *), void *arg)
+{
+	smp_call_others(fn, arg);
+}
+
 void port_kick_cpu(unsigned cpu)
 {
 	if (cpu < ncpus && percpu[cpu].online)

@@ -168,6 +168,89 @@ def test_nonstop_tracepoints_without_a_stop(target):
 
 
 @pytest.mark.timeout(300)
+def test_nonstop_disconnected_tracing(target):
+    """A non-stop gdb starts a trace with disconnected tracing on and
+    detaches: the trace goes on; a new non-stop gdb finds it running,
+    gets the tracepoint back, stops it and reads a frame.  No CPU ever
+    stops but for gdb's own attach-time stop."""
+    t = target("ltt=off")
+    t.kernel.wait_for(USER, 30)
+
+    def console(mi, cmd):
+        mi.command('-interpreter-exec console "%s"' % cmd, timeout=60)
+
+    with nonstop_gdb(t) as mi:
+        attach_settled(mi)
+        console(mi, "set disconnected-tracing on")
+        console(mi, "set circular-trace-buffer on")
+        mi.command('-break-insert -a -c "n == 4" demo_fib')
+        mi.command('-break-commands 1 "collect n"')
+        console(mi, "tstart")
+        console(mi, "tstatus")
+        out = mi.output
+        mi.command("-target-detach")
+    assert "Trace will continue if GDB disconnects." in out, out
+    heartbeat(t, 2)
+    with nonstop_gdb(t) as mi:
+        attach_settled(mi)
+        for cmd in ["tstatus", "info tracepoints", "tstop", "tfind start",
+                    "print n", "tfind none", "monitor stats"]:
+            console(mi, cmd)
+        out = mi.output
+        st = states(mi)
+        mi.command("-target-detach")
+    assert "Trace is running on the target." in out, out
+    assert re.search(r"Created tracepoint \d+ for target's tracepoint 1", out), out
+    assert "Found trace frame 0, tracepoint 1" in out, out
+    assert re.search(r'~"\$1 = 4\\n"', out), out
+    assert re.search(r"stops 0,", out), out
+    assert set(st.values()) == {"running"}, st
+    heartbeat(t)
+
+
+@pytest.mark.timeout(300)
+def test_nonstop_watchpoint(target):
+    """A hardware watchpoint set while every CPU runs: the CPU that writes
+    demo_watch stops alone with gdb's old and new value, the others run;
+    deleted, it fires no more (the running CPUs' debug registers follow
+    gdb's changes at once)."""
+    t = target()
+    t.kernel.wait_for(USER, 30)
+    with nonstop_gdb(t) as mi:
+        attach_settled(mi)
+        # gdb sets a watchpoint from a stopped thread ("Selected thread
+        # is running" otherwise): stop one and resume it; the CPUs that
+        # ran all along get the debug registers by IPI.
+        mi.command("-exec-interrupt --thread 1")
+        mi.wait_for(r'^\*stopped,.*thread-id="1"', 30)
+        mi.command("-thread-select 1")
+        mi.command("-break-watch demo_watch")
+        mi.command("-exec-continue --thread 1")
+        m = mi.wait_for(r'^\*stopped,reason="watchpoint-trigger".*'
+                        r'value=\{old="(\d+)",new="(\d+)"\}.*thread-id="(\d+)"', 30)
+        old, new, hit = (int(g) for g in m.groups())
+        assert new == old + 1, m.string
+        assert hit == 2, m.string   # demo_watch_writer runs on CPU#1
+        st = states(mi)
+        assert st[hit] == "stopped", st
+        assert [c for c, s in st.items() if s == "running"] == \
+            [c for c in st if c != hit], st
+        heartbeat(t)        # the others run the ring-3 task
+        assert states(mi)[hit] == "stopped"
+        mi.command("-break-delete")
+        mi.command("-exec-continue --thread %d" % hit)
+        mark = len(mi.output.splitlines())
+        a = int(value(mi, "demo_watch"))
+        heartbeat(t)        # demo_watch is written every 100 ms
+        assert int(value(mi, "demo_watch")) > a
+        assert "watchpoint-trigger" not in "\n".join(mi.output.splitlines()[mark:])
+        assert set(states(mi).values()) == {"running"}
+        assert alone_stops(mi) == (3, 0)
+        mi.command("-target-detach")
+    heartbeat(t)
+
+
+@pytest.mark.timeout(300)
 def test_gdb_killed_with_cpus_stopped_alone(target):
     """SIGKILL of a non-stop gdb with two CPUs stopped: a new non-stop gdb
     sees them stopped and resumes them; so does an all-stop one (its
