@@ -102,10 +102,23 @@ static void hw_load(void *slots)
 
 /* gdb's debug registers to every running CPU now (a CPU stopped alone
  * loads them when it goes on; the serving CPU when it leaves the live
- * server, kstub.c). */
+ * server, kstub.c).  The IPI round waits for every running CPU: only
+ * when gdb changes them, never on a mere connect or detach with none
+ * set (a CPU spinning with IRQs off would hold the server up). */
 static void hw_apply_now(void)
 {
 	port_call_others(hw_load, ks.hw);
+}
+
+/* Clear gdb's debug registers (a new gdb, a detach). */
+static void hw_clear(void)
+{
+	bool any = false;
+	for (int i = 0; i < ARCH_HW_SLOTS; i++)
+		any |= ks.hw[i].used;
+	memset(ks.hw, 0, sizeof(ks.hw));
+	if (any)
+		hw_apply_now();
 }
 
 /* Breakpoints to the text now: the int3 protocol, the others running. */
@@ -126,8 +139,7 @@ static void new_connection(void)
 	ks.conn.no_ack = false;		/* until it asks again */
 	bp_clear_all();
 	bp_apply_now();
-	memset(ks.hw, 0, sizeof(ks.hw));
-	hw_apply_now();
+	hw_clear();
 	tp_frame_select(-1, 0);
 }
 
@@ -194,8 +206,7 @@ static void ns_detach(void)
 	tp_detach();
 	bp_clear_all();
 	bp_apply_now();
-	memset(ks.hw, 0, sizeof(ks.hw));
-	hw_apply_now();
+	hw_clear();
 	ks.conn.no_ack = false;
 	ks.non_stop = false;
 	ks.ns_notified = false;
