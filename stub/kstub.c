@@ -621,9 +621,9 @@ bool kstub_nmi(struct arch_regs *r)
 		kstub_enter(r, &st);
 		return true;
 	}
-	/* A roundup NMI too: the all-stop session first; the request stays
-	 * for the end of a tick after it. */
-	/* Otherwise only NMIs a master sent are ours. */
+	/* Otherwise only NMIs a master sent are ours.  (With a roundup NMI
+	 * too, the all-stop session goes first; a stop request stays for
+	 * the end of a tick after it.) */
 	if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
 		return false;
 	u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
