@@ -168,6 +168,56 @@ def test_nonstop_tracepoints_without_a_stop(target):
 
 
 @pytest.mark.timeout(300)
+def test_nonstop_step_next_finish(target):
+    """step, next and finish on a CPU stopped alone while the others run
+    the same code (gdb's step-over of its return breakpoints on the
+    other CPUs included)."""
+    t = target()
+    t.kernel.wait_for(USER, 30)
+    with nonstop_gdb(t) as mi:
+        attach_settled(mi)
+        mi.command("-gdb-set breakpoint condition-evaluation target")
+        mi.command('-break-insert -c "n == 13" demo_fib')
+        m = mi.wait_for(r'^\*stopped,reason="breakpoint-hit".*thread-id="(\d+)"', 60)
+        hit = int(m.group(1))
+        mi.command("-break-delete")
+        mi.command("-thread-select %d" % hit)
+
+        def stopped(reason, cmd):
+            mi.command(cmd)
+            m = mi.wait_for(r'^\*stopped,reason="%s".*thread-id="(\d+)"' % reason, 60)
+            assert int(m.group(1)) == hit, m.string
+            return m.string
+
+        # demo_fib(13): `next` to the return line, `step` into demo_fib(12),
+        # `finish` back with fib(12), `next` out to the worker.
+        rec = stopped("end-stepping-range", "-exec-next")
+        assert 'func="demo_fib"' in rec and 'line="32"' in rec, rec
+        rec = stopped("end-stepping-range", "-exec-step")
+        assert 'func="demo_fib"' in rec and '{name="n",value="12"}' in rec, rec
+        assert value(mi, "n") == "12"
+        rec = stopped("function-finished", "-exec-finish")
+        assert 'return-value="144"' in rec, rec
+        rec = stopped("end-stepping-range", "-exec-next")
+        assert 'func="demo_fib_worker"' in rec, rec
+        st = states(mi)
+        assert st[hit] == "stopped", st
+        assert [c for c, s in st.items() if s == "running"] == \
+            [c for c in st if c != hit], st
+        heartbeat(t)
+        mi.command("-exec-continue --all")
+        deadline = time.monotonic() + harness.scaled(30)
+        while set(states(mi).values()) != {"running"}:
+            assert time.monotonic() < deadline, states(mi)
+            time.sleep(0.2)
+        assert alone_stops(mi)[1] == 0
+        mi.command("-target-detach")
+    heartbeat(t, 2)
+    out = t.gdb("x/1bx demo_fib", "detach")
+    assert re.search(r"<demo_fib>:\s+0x(?!cc)[0-9a-f]{2}", out), out
+
+
+@pytest.mark.timeout(300)
 def test_nonstop_disconnected_tracing(target):
     """A non-stop gdb starts a trace with disconnected tracing on and
     detaches: the trace goes on; a new non-stop gdb finds it running,
@@ -292,13 +342,14 @@ def test_gdb_killed_with_cpus_stopped_alone(target):
 
 @pytest.mark.timeout(120)
 def test_nonstop_refusals(target):
-    """vCont;t in all-stop mode and a malformed QNonStop are refused and
-    change nothing."""
+    """vCont;t in all-stop mode, a malformed QNonStop, and QNonStop:1
+    inside an all-stop session (every CPU parked for it: not converted)
+    are refused and change nothing."""
     t = target()
     t.kernel.wait_for(USER, 30)
     out = t.gdb("maint packet vCont;t:2", "maint packet QNonStop:7",
-                "info threads", "detach")
+                "maint packet QNonStop:1", "info threads", "detach")
     assert re.search(r'received: "E16"', out), out
-    assert re.search(r'received: "E01"', out), out
+    assert len(re.findall(r'received: "E01"', out)) == 2, out
     assert re.search(r'Thread 2 "CPU#1"', out), out
     heartbeat(t)
