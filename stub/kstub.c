@@ -201,10 +201,16 @@ static bool roundup_for_me(const struct kstub_cpu *c, u32 gen)
 /* A parked CPU goes on (continue or step) with gdb's debug registers. */
 static void unpark(struct kstub_cpu *c, struct arch_regs *r, int go)
 {
+	unsigned cpu = (unsigned)(c - ks.cpu);
 	c->go = GO_STAY;
 	arch_hw_bp_load(ks.hw);
 	c->step_wanted = go == GO_STEP;
-	arch_set_step(r, go == GO_STEP);
+	if (go == GO_STEP)
+		tp_step_cancel(cpu);
+	/* A tracepoint's while-stepping goes on where the stop found it:
+	 * in this very frame (TF set in it; a frame of another context on
+	 * this CPU, an interrupt, must not be stepped). */
+	arch_set_step(r, go == GO_STEP || (tp_step_active(cpu) && arch_frame_tf(r)));
 	__atomic_store_n(&c->state, CPU_RUNNING, __ATOMIC_RELEASE);
 }
 
@@ -391,6 +397,10 @@ static int park_alone(unsigned me, struct arch_regs *r)
 	__atomic_store_n(&c->alone, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->ns_report, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->state, CPU_PARKED, __ATOMIC_RELEASE);
+	/* This stop answers any vCont;t sent before it (gdb hears of this
+	 * one, not of a second stop right after it goes on: a step gdb
+	 * asked for must end with its own trap). */
+	__atomic_store_n(&c->stop_req, false, __ATOMIC_RELEASE);
 	int go;
 	for (;;) {
 		go = __atomic_load_n(&c->go, __ATOMIC_ACQUIRE);
@@ -420,6 +430,7 @@ static int park_alone(unsigned me, struct arch_regs *r)
 		}
 		arch_park_wait();
 	}
+	__atomic_store_n(&c->stop_req, false, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->alone, false, __ATOMIC_RELEASE);
 	c->ns_report = false;
 	if (go == GO_MASTER) {
@@ -446,8 +457,10 @@ void kstub_ns_stop(unsigned cpu)
 	if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == CPU_PARKED)
 		return;
 	__atomic_store_n(&c->stop_req, true, __ATOMIC_RELEASE);
-	if (cpu != port_cpu_id())	/* ourselves: kstub_poll stops on exit */
+	if (cpu != port_cpu_id()) {	/* ourselves: kstub_poll stops on exit */
+		__atomic_store_n(&c->ns_nmi, true, __ATOMIC_RELEASE);
 		port_nmi_cpu(cpu);
+	}
 }
 
 /* Become master, or park under the current one.  Returns true when this
@@ -567,10 +580,11 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		if (end == END_STEP) {
 			/* Step this CPU with the others held. */
 			c->step_wanted = true;
+			tp_step_cancel(me);
 			arch_set_step(r, true);
 			others_held = true;
 		} else {
-			arch_set_step(r, false);
+			arch_set_step(r, tp_step_active(me) && arch_frame_tf(r));
 			others_held = false;
 			/* A CPU stepped on our behalf has had its stop reported;
 			 * after a detach nobody wants the others' pending ones. */
@@ -605,6 +619,7 @@ bool kstub_nmi(struct arch_regs *r)
 	/* A CPU in the stub is parked, on its way in or on its way out:
 	 * any NMI is ours.  The flag stays: park() and leave_stub() answer
 	 * a roundup this CPU would otherwise miss. */
+	bool ns_nmi = __atomic_exchange_n(&c->ns_nmi, false, __ATOMIC_ACQ_REL);
 	if (c->in_stub)
 		return true;
 	/* Non-stop: gdb asked this CPU to stop (vCont;t).  Not while it
@@ -621,11 +636,12 @@ bool kstub_nmi(struct arch_regs *r)
 		kstub_enter(r, &st);
 		return true;
 	}
-	/* Otherwise only NMIs a master sent are ours.  (With a roundup NMI
+	/* Otherwise only NMIs a master sent are ours, and one sent for a
+	 * vCont;t that another stop answered first.  (With a roundup NMI
 	 * too, the all-stop session goes first; a stop request stays for
 	 * the end of a tick after it.) */
 	if (!__atomic_exchange_n(&c->nmi_sent, false, __ATOMIC_ACQ_REL))
-		return false;
+		return ns_nmi;
 	u32 gen = __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE);
 	if (!roundup_for_me(c, gen))
 		return true;	/* late: its session is over */

@@ -63,6 +63,11 @@ void kstub_poll(struct arch_regs *r);
  * was.  IRQs off, the trapping CPU.
  */
 bool tp_step_trap(struct arch_regs *r);
+/* Resuming a CPU from the debugger: is it in the middle of a
+ * tracepoint's while-stepping (keep its TF)?  A CPU gdb steps gives it
+ * up: gdb's step is reported (tp_step_cancel). */
+bool tp_step_active(unsigned cpu);
+void tp_step_cancel(unsigned cpu);
 /* Console sink while gdb is attached on the console's own link. */
 bool kstub_console_out(const char *s, size_t n);
 

@@ -30,6 +30,8 @@ struct kstub_cpu {
 	volatile bool ns_inflight;	/* told in a %Stop gdb has not yet
 					 * answered with vStopped */
 	volatile bool stop_req;		/* vCont;t: stop when the NMI lands */
+	volatile bool ns_nmi;		/* an NMI for it is on its way (claimed
+					 * even when a stop came first) */
 	struct kstub_stop stop;		/* why it entered */
 };
 

@@ -281,8 +281,15 @@ int rsp_live_poll(void)
 	/* Bounded: the CPU serving has IRQs off, and a packet a second
 	 * later starts another round on the next tick. */
 	u64 last = 0;	/* gdb's think time between polls is not ours */
+	struct kstub_cpu *me = &ks.cpu[port_cpu_id()];
 	for (int served = 0; served < 64; served++) {
 		notify();
+		/* A CPU stopped alone that gdb has just resumed goes on now
+		 * (a running CPU's tick serves the rest), not after gdb's
+		 * burst of packets. */
+		if (alone((unsigned)(me - ks.cpu)) &&
+		    __atomic_load_n(&me->go, __ATOMIC_ACQUIRE) != GO_STAY)
+			return LIVE_IDLE;
 		/* Nothing waiting: back at once (this runs on every tick). */
 		int ch = ks.conn.pushback >= 0 ? ks.conn.pushback : ks.conn.t->getc(0);
 		if (ch < 0 && served)

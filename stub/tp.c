@@ -252,14 +252,16 @@ void tp_stop_run(int reason, u32 tp, const char *why)
 }
 
 /* The probes of a stopped run are disarmed at the next debugger entry:
- * a CPU that stops the run (pass count, full buffer) cannot patch text. */
+ * a CPU that stops the run (pass count, full buffer) cannot patch text.
+ * The buffer stays open while the hit that reached the pass count is
+ * still stepping (its while-stepping frames go on, across stops). */
 static void finish_stopped_run(void)
 {
 	if (tps.running)
 		return;
 	if (tps.armed)
 		arm_all(false);
-	if (tps.started_ltt) {
+	if (tps.started_ltt && !(tps.stop_reason == TP_PASSCOUNT && tp_step_any())) {
 		ltt_stop();
 		tps.started_ltt = false;
 	}
@@ -269,7 +271,6 @@ void tp_session_begin(void)
 {
 	finish_stopped_run();
 	tp_frame_invalidate();
-	tp_step_reset();
 }
 
 /* Definitions change only when no CPU is parked inside a hit (it would
@@ -811,6 +812,7 @@ static void q_tstart(char *pkt, size_t n)
 		fail("E02", "kstub: a trace is already running");
 		return;
 	}
+	tp_step_reset();
 	if (!a) {
 		fail("E02", "kstub: this kernel has no LTT trace buffer to record into");
 		return;

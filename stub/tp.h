@@ -128,10 +128,12 @@ struct tp *tp_find(u32 num, u64 addr);
 struct tp_var *tp_tsv_find(u32 num);
 void tp_stop_run(int reason, u32 tp, const char *why);
 /* tp_collect.c: is a CPU (parked by the debugger) inside a hit?  Then
- * definitions must not change.  Forget half-done while-stepping (a
- * session start: the debugger cleared every TF). */
+ * definitions must not change.  Forget half-done while-stepping (a new
+ * run: the steps of the last one are not wanted). */
 bool tp_hit_in_flight(void);
 void tp_step_reset(void);
+/* Is any CPU in the middle of a while-stepping? */
+bool tp_step_any(void);
 /* After a definition changed: can its frames take the direct path? */
 void tp_plan(struct tp *t);
 

@@ -596,6 +596,25 @@ void tp_step_reset(void)
 		tcpu[i].step_tp = 0;
 }
 
+bool tp_step_any(void)
+{
+	for (unsigned i = 0; i < TP_CPUS; i++)
+		if (__atomic_load_n(&tcpu[i].step_tp, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+bool tp_step_active(unsigned cpu)
+{
+	return cpu < TP_CPUS && tcpu[cpu].step_tp;
+}
+
+void tp_step_cancel(unsigned cpu)
+{
+	if (cpu < TP_CPUS)
+		tcpu[cpu].step_tp = 0;
+}
+
 bool tp_step_trap(struct arch_regs *r)
 {
 	unsigned cpu = port_cpu_id();

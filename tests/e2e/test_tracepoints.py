@@ -218,8 +218,40 @@ def test_mid_function_while_stepping_strings_builtins(target, tmp_path):
     # many of the others'.)
     assert mine[:4] == [mid, mid + 4, fib, fib + 1], out
     assert len(mine) == 4 or mine[4] == mid, out
+    # Every hit on every CPU gets its three steps (a stop of the debugger
+    # in between, such as run_for's watchpoint, must not cut them short),
+    # unless the trace ended first.
+    for cpu in {c for c, _ in frames}:
+        pcs = [pc for c, pc in frames if c == cpu]
+        for i, pc in enumerate(pcs):
+            if pc == mid:
+                want = [mid + 4, fib, fib + 1]
+                got = pcs[i + 1:i + 4]
+                assert got == want[:len(got)], (cpu, pcs, out)
     assert re.search(r"^eflags\s+0x[0-9a-f]+\s+\[", out, re.M), out
     assert not re.search(r"^eflags.*\bTF\b", out, re.M), out
+    t.user_progress()
+
+
+@pytest.mark.timeout(300)
+def test_while_stepping_survives_debugger_stops(target, tmp_path):
+    """A long while-stepping (2000 steps, about the time between
+    demo_watch writes) of the one hit that reaches the pass count, with
+    run_for's watchpoint stopping the kernel again and again meanwhile:
+    every step is recorded (a stop must not cut the stepping short)."""
+    t = target("ltt=off")
+    t.kernel.wait_for(USER, 30)
+    sym = ElfSymbols(KERNEL)
+    mid = sym.addr("demo_fib") + 0x10
+    out = script(t, tmp_path, [
+        "trace *0x%x" % mid,
+        "actions", "collect $cpu_id", "while-stepping 2000", "collect $cpu_id",
+        "end", "end",
+        "passcount 1 1",
+        "tstart",
+    ] + run_for(40) + ["tstatus", "detach"], timeout=240)
+    assert "Trace stopped by tracepoint 1." in out, out
+    assert "Collected 2001 trace frames." in out, out
     t.user_progress()
 
 
