@@ -616,10 +616,10 @@ bool kstub_nmi(struct arch_regs *r)
 	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
 		return false;
 	struct kstub_cpu *c = &ks.cpu[me];
+	bool ns_nmi = __atomic_exchange_n(&c->ns_nmi, false, __ATOMIC_ACQ_REL);
 	/* A CPU in the stub is parked, on its way in or on its way out:
 	 * any NMI is ours.  The flag stays: park() and leave_stub() answer
 	 * a roundup this CPU would otherwise miss. */
-	bool ns_nmi = __atomic_exchange_n(&c->ns_nmi, false, __ATOMIC_ACQ_REL);
 	if (c->in_stub)
 		return true;
 	/* Non-stop: gdb asked this CPU to stop (vCont;t).  Not while it
