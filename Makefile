@@ -97,6 +97,8 @@ unit-build: $(UNIT_BINS) $(B)/h/decode_zydis
 include tests/unit/zydis.mk
 # Host tools: ltt-convert.
 include host-tools/host-tools.mk
+# kstub.ko for a stock Linux kernel: make linux-module.
+include mk/linux-module.mk
 # libFuzzer targets: make fuzz.
 include tests/fuzz/fuzz.mk
 

@@ -39,4 +39,14 @@ u64 port_sym_end(u64 addr);
  */
 bool port_text_busy(u64 start, u64 end);
 
+/*
+ * Exception fixups of the kernel (the instructions that may fault and
+ * where they resume): a probe cannot run such an instruction out of line,
+ * and a jump probe's jmp may not cover one or a place one resumes at.
+ * Any context.  port_fixup_in: an instruction with a fixup in [start,
+ * end), or a fixup that resumes inside (start, end); "yes" when unsure.
+ */
+bool port_has_fixup(u64 addr);
+bool port_fixup_in(u64 start, u64 end);
+
 #endif

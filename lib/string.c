@@ -2,7 +2,7 @@
 #define LIB_STRING_NO_BUILTINS	/* these are the functions */
 #include "string.h"
 
-#ifndef KSTUB_HOSTED
+#if !defined(KSTUB_HOSTED) && !defined(KSTUB_LINUX)	/* Linux exports its own */
 /* Word at a time: a tracepoint hit copies a trap frame twice, and byte
  * loops cost more than the rest of the hit under an emulator. */
 typedef u64 __attribute__((may_alias, aligned(1))) u64_ua;

@@ -3,6 +3,13 @@
 #ifndef LIB_TYPES_H
 #define LIB_TYPES_H
 
+#ifdef KSTUB_LINUX_GLUE
+/* The Linux port's own files (ports/linux/) include kernel headers, which
+ * define these names; the core's files never see a kernel header. */
+#include <linux/types.h>
+#include <linux/stddef.h>
+#include <linux/stdarg.h>
+#else
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -16,11 +23,18 @@ typedef int8_t s8;
 typedef int16_t s16;
 typedef int32_t s32;
 typedef int64_t s64;
+#endif
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef ALIGN_DOWN
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((u64)(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
+#endif
+#ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 
 #endif

@@ -196,8 +196,10 @@ void bp_insert_all(void)
 
 void bp_insert_all_mode(enum patch_mode mode)
 {
-	struct patch_op ops[BP_MAX];
-	struct bp *who[BP_MAX];
+	/* Static: 2 KiB is too much for an NMI or #DB stack, and only the
+	 * CPU that holds the link (master or live server) gets here. */
+	static struct patch_op ops[BP_MAX];
+	static struct bp *who[BP_MAX];
 	size_t n = 0;
 	for (int i = 0; i < BP_MAX; i++) {
 		struct bp *b = &bps[i];

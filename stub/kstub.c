@@ -83,6 +83,23 @@ void kstub_init(const struct rsp_transport *t, bool console_on_link)
 	__atomic_store_n(&ks.enabled, true, __ATOMIC_RELEASE);
 }
 
+bool kstub_attached(void)
+{
+	return __atomic_load_n(&ks.attached, __ATOMIC_ACQUIRE);
+}
+
+void kstub_shutdown(void)
+{
+	/* Out of the text while traps still reach us: a CPU that meets an
+	 * int3 being removed is handled as usual. */
+	tp_shutdown();
+	bp_clear_all();
+	bp_remove_unused(PATCH_LIVE);
+	for (int i = 0; i < ARCH_HW_SLOTS; i++)
+		ks.hw[i].used = false;
+	__atomic_store_n(&ks.enabled, false, __ATOMIC_RELEASE);
+}
+
 struct arch_hw_bp *kstub_hw_slots(void)
 {
 	return ks.hw;
@@ -306,6 +323,7 @@ static void release_all(int me, u64 *t)
 	bp_insert_all();
 	u64 t1 = rsp_stats_now();
 	t[STOP_INSERT] = t1 - t0;
+	port_stopped(false);
 	__atomic_store_n(&accepting, false, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&release_gen, 1, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < port_cpu_count(); i++)
@@ -553,6 +571,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		port_roundup_others();
 		roundup_pending = true;
 	}
+	port_stopped(true);
 	stop_cleanup_pending = true;
 	ks.stop_gdb_wait = 0;
 	ks.stop_packets = 0;

@@ -41,6 +41,15 @@ struct kstub_stop {
  */
 void kstub_init(const struct rsp_transport *t, bool console_on_link);
 bool kstub_enabled(void);
+/* Has a gdb attached and not detached?  Any context. */
+bool kstub_attached(void);
+/*
+ * Before the stub's code goes away (a module unload): every breakpoint
+ * and tracepoint out of the text, the debug register slots cleared, and
+ * no more entries.  Task context, CPUs running, no session active; the
+ * host keeps its trap hooks until this returns.
+ */
+void kstub_shutdown(void);
 
 /*
  * Enter the debugger for `stop` with this CPU's trap frame.  Returns when

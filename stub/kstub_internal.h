@@ -130,6 +130,8 @@ void rsp_reply_xfer(const char *doc, size_t doclen, u64 off, u64 len);
 
 /* tp.c, called by the command loop. */
 void tp_init(void);
+/* kstub_shutdown: the run stopped, every tracepoint out of the text. */
+void tp_shutdown(void);
 void tp_session_begin(void);	/* a session starts: finish stopped runs */
 void tp_detach(void);		/* gdb detached */
 /* The qSupported features tracepoints add (";Feature+..."). */

@@ -19,6 +19,9 @@ bool port_cpu_online(unsigned cpu);
 void port_roundup_others(void);
 /* Wake a CPU parked in the debugger (it may be halted).  Master. */
 void port_kick_cpu(unsigned cpu);
+/* Can this port serve non-stop mode (port_nmi_cpu, port_call_others)?
+ * Any context. */
+bool port_nonstop_ok(void);
 /* Non-stop mode, the live server (any context, IRQs off): send an NMI to
  * one CPU, which then stops alone (vCont;t). */
 void port_nmi_cpu(unsigned cpu);
@@ -42,6 +45,10 @@ bool port_is_noprobe(u64 addr);
 u64 port_time_us(void);
 /* Reset the machine (k, monitor reboot). */
 void port_reboot(void) __attribute__((noreturn));
+/* The debugger master, every other CPU parked: the kernel stops (true)
+ * or is about to run again (false).  A host kernel quiets its watchdogs
+ * and stall detectors here, and forgives them the time stopped. */
+void port_stopped(bool stopped);
 /* Print a line on the kernel console (never through the stub link). */
 void port_log(const char *s);
 

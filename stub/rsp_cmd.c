@@ -595,8 +595,9 @@ static void handle_qsupported(void)
 {
 	size_t n = kfmt_snprintf(ks.out, RSP_PACKET_MAX,
 		"PacketSize=%x;qXfer:features:read+;qXfer:threads:read+;"
-		"swbreak+;hwbreak+;vContSupported+;QNonStop+%s%s",
-		RSP_PACKET_MAX, ks.conn.t->reliable ? ";QStartNoAckMode+" : "",
+		"swbreak+;hwbreak+;vContSupported+%s%s%s",
+		RSP_PACKET_MAX, port_nonstop_ok() ? ";QNonStop+" : "",
+		ks.conn.t->reliable ? ";QStartNoAckMode+" : "",
 		tp_features);
 	reply(ks.out, n);
 }

@@ -145,7 +145,8 @@ static void new_connection(void)
 
 static void q_nonstop(const char *pkt, size_t n)
 {
-	if (n != 10 || (pkt[9] != '0' && pkt[9] != '1')) {
+	if (n != 10 || (pkt[9] != '0' && pkt[9] != '1') ||
+	    (pkt[9] == '1' && !port_nonstop_ok())) {
 		rsp_reply_str("E01");
 		return;
 	}

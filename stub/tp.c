@@ -1341,6 +1341,21 @@ static const struct rsp_cmd tp_cmds[] = {
 	{ "QTSave", ":", q_unsupported },
 };
 
+void tp_shutdown(void)
+{
+	if (tps.running) {
+		tp_stop_run(TP_STOPPED, 0, 0);
+		finish_stopped_run();
+	}
+	remove_all();
+	for (int i = 0; i < TP_MAX; i++)
+		uninstall(&tps.tps[i]);
+	if (tps.started_ltt) {
+		ltt_stop();
+		tps.started_ltt = false;
+	}
+}
+
 void tp_init(void)
 {
 	tps.event_id = -1;

@@ -402,8 +402,12 @@ size_t arch_mem_write(u64 dst, const void *src, size_t n)
 
 size_t arch_text_write(u64 addr, const u8 *bytes, size_t n)
 {
+	/* The last byte first: an alias may stay valid only until the next
+	 * one is asked for (a window of two pages on Linux). */
+	if (!n || !arch_text_alias((const void *)(addr + n - 1)))
+		return n;
 	u8 *alias = arch_text_alias((const void *)addr);
-	if (!alias || !arch_text_alias((const void *)(addr + n - 1)))
+	if (!alias)
 		return n;
 	return arch_copy_safe(alias, bytes, n);
 }

@@ -51,6 +51,11 @@ static bool handle_db(struct arch_regs *r)
 	u64 dr6;
 	__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
 	__asm__ volatile("mov %0, %%dr6" :: "r"(0xffff0ff0ull));
+	return arch_db_trap(r, dr6);
+}
+
+bool arch_db_trap(struct arch_regs *r, u64 dr6)
+{
 	if (!kstub_enabled())
 		return false;
 

@@ -11,7 +11,9 @@
 #include "../../lib/types.h"
 
 #define ARCH_DIRECT_MAP 0xffff800000000000ull
+#ifndef PAGE_SIZE	/* the Linux port's files have the kernel's */
 #define PAGE_SIZE 4096ull
+#endif
 
 /* Boot CPU, once, IRQs off, before the APs start. */
 void arch_paging_init(u64 ram_top);

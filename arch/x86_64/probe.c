@@ -69,7 +69,6 @@
 #define MAX_SYM_OFFSET 0x10000	/* farther from a symbol: not trusted */
 
 extern u8 probe_slots[], probe_slots_end[];
-extern const struct { u64 insn, fixup; } __ex_table_start[], __ex_table_end[];
 
 enum { SLOT_FREE, SLOT_USED, SLOT_COOLING };
 static u8 slot_state[256];
@@ -167,10 +166,8 @@ static const char *refusal(const struct x86_insn *in, u64 addr)
 	    (in->opcode[0] == 0x9c || in->opcode[0] == 0x9d) &&
 	    (in->flags & X86_F_OPSIZE))
 		return "16-bit pushf/popf";
-	for (const __typeof__(__ex_table_start[0]) *e = __ex_table_start;
-	     e < __ex_table_end; e++)
-		if (e->insn == addr)
-			return "has an exception fixup";
+	if (port_has_fixup(addr))
+		return "has an exception fixup";
 	return 0;
 }
 
@@ -666,11 +663,8 @@ static const char *jump_targets_ok(u64 start, u64 end, u64 addr, u64 len)
 		}
 		pc += (u64)n;
 	}
-	for (const __typeof__(__ex_table_start[0]) *e = __ex_table_start;
-	     e < __ex_table_end; e++)
-		if ((e->insn >= addr && e->insn < addr + len) ||
-		    (e->fixup > addr && e->fixup < addr + len))
-			return "an exception fixup in the displaced bytes";
+	if (port_fixup_in(addr, addr + len))
+		return "an exception fixup in the displaced bytes";
 	return 0;
 }
 

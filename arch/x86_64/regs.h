@@ -16,9 +16,11 @@ struct arch_regs {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
+#ifndef X86_EFLAGS_TF	/* the Linux port's files have the kernel's */
 #define X86_EFLAGS_TF	(1u << 8)
 #define X86_EFLAGS_IF	(1u << 9)
 #define X86_EFLAGS_RF	(1u << 16)
+#endif
 
 enum {
 	VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4,

@@ -27,6 +27,9 @@ bool arch_fixup_exception(struct arch_regs *r);
  * false = not theirs (the kernel then treats it as an unexpected
  * exception). */
 bool arch_debug_trap(struct arch_regs *r);
+/* The #DB part of it, for a host kernel that read and cleared DR6 itself
+ * (Linux's die notifier passes it along). */
+bool arch_db_trap(struct arch_regs *r, u64 dr6);
 /* GDB signal number for an exception vector (SIGSEGV for #PF ...). */
 u8 arch_fault_signal(u64 vector);
 

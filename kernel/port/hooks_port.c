@@ -57,6 +57,27 @@ bool port_text_busy(u64 start, u64 end)
 	return busy_seen;
 }
 
+extern const struct { u64 insn, fixup; } __ex_table_start[], __ex_table_end[];
+
+bool port_has_fixup(u64 addr)
+{
+	for (const __typeof__(__ex_table_start[0]) *e = __ex_table_start;
+	     e < __ex_table_end; e++)
+		if (e->insn == addr)
+			return true;
+	return false;
+}
+
+bool port_fixup_in(u64 start, u64 end)
+{
+	for (const __typeof__(__ex_table_start[0]) *e = __ex_table_start;
+	     e < __ex_table_end; e++)
+		if ((e->insn >= start && e->insn < end) ||
+		    (e->fixup > start && e->fixup < end))
+			return true;
+	return false;
+}
+
 u64 port_sym_end(u64 addr)
 {
 	return ksym_next(addr);

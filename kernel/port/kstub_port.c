@@ -525,6 +525,16 @@ void port_roundup_others(void)
 			lapic_send_nmi(percpu[i].apic_id);
 }
 
+void port_stopped(bool stopped)
+{
+	(void)stopped;	/* no watchdogs here */
+}
+
+bool port_nonstop_ok(void)
+{
+	return true;
+}
+
 void port_nmi_cpu(unsigned cpu)
 {
 	if (cpu < ncpus && percpu[cpu].online && cpu != kern_cpu_id())
