@@ -13,7 +13,9 @@
 #define BP_CPUS 64
 
 struct bp {
-	u64 addr;
+	u64 addr;		/* gdb's address */
+	u64 at;			/* the int3's: addr, or past an instruction the
+				 * kernel rewrites itself (port_bp_skip) */
 	bool used;
 	bool inserted;
 	u8 orig[ARCH_BP_LEN];
@@ -38,7 +40,7 @@ static void publish_inserted(void)
 	__atomic_store_n(&ins_n, 0, __ATOMIC_RELEASE);
 	for (int i = 0; i < BP_MAX; i++)
 		if (bps[i].used && bps[i].inserted)
-			ins_addr[n++] = bps[i].addr;
+			ins_addr[n++] = bps[i].at;
 	__atomic_store_n(&ins_n, n, __ATOMIC_RELEASE);
 }
 
@@ -50,16 +52,25 @@ static struct bp *find(u64 addr)
 	return 0;
 }
 
+static struct bp *find_at(u64 at)
+{
+	for (int i = 0; i < BP_MAX; i++)
+		if (bps[i].used && bps[i].at == at)
+			return &bps[i];
+	return 0;
+}
+
 int bp_add(u64 addr)
 {
 	u8 probe[ARCH_BP_LEN];
 	if (find(addr))
 		return 0;
+	u64 at = addr + port_bp_skip(addr);
 	/* An int3 inside a jump probe's jmp would cut it in two. */
-	if (port_is_noprobe(addr) || hook_in_jump(addr))
+	if (port_is_noprobe(at) || hook_in_jump(at) || find_at(at))
 		return -1;
 	/* Refuse addresses we cannot read: gdb then reports the error. */
-	if (arch_mem_read(probe, addr, ARCH_BP_LEN))
+	if (arch_mem_read(probe, at, ARCH_BP_LEN))
 		return -1;
 	for (int i = 0; i < BP_MAX; i++) {
 		if (!bps[i].used) {
@@ -68,6 +79,7 @@ int bp_add(u64 addr)
 			bps[i].nconds = bps[i].ncmds = 0;
 			bps[i].ool = -1;
 			bps[i].addr = addr;
+			bps[i].at = at;
 			bps[i].inserted = false;
 			__atomic_store_n(&bps[i].used, true, __ATOMIC_RELEASE);
 			return 0;
@@ -136,7 +148,7 @@ int bp_set_agent(u64 addr, const struct rsp_bp_agent *a, const char **why)
 	}
 	if (!a->nconds && !a->ncmds)
 		return 0;
-	int h = hook_ool_get(addr, why);
+	int h = hook_ool_get(b->at, why);
 	if (h < 0) {
 		if (!*why)
 			*why = hook_strerror(h);
@@ -156,7 +168,7 @@ static volatile u8 in_hit[BP_CPUS];
 
 bool bp_hit(u64 addr, struct arch_regs *r)
 {
-	struct bp *b = find(addr);
+	struct bp *b = find_at(addr);
 	unsigned cpu = port_cpu_id();
 	if (!b || !b->inserted || cpu >= BP_CPUS || in_hit[cpu])
 		return true;
@@ -205,9 +217,9 @@ void bp_insert_all_mode(enum patch_mode mode)
 		struct bp *b = &bps[i];
 		if (!b->used || b->inserted || hook_in_jump(b->addr))
 			continue;	/* (a jump probe came after it) */
-		if (arch_mem_read(b->orig, b->addr, ARCH_BP_LEN))
+		if (arch_mem_read(b->orig, b->at, ARCH_BP_LEN))
 			continue;
-		ops[n].addr = b->addr;
+		ops[n].addr = b->at;
 		ops[n].len = ARCH_BP_LEN;
 		memcpy(ops[n].bytes, arch_bp_insn, ARCH_BP_LEN);
 		who[n++] = b;
@@ -225,13 +237,13 @@ void bp_insert_all_mode(enum patch_mode mode)
  * deleted breakpoints. */
 static void remove_where(bool unused_only, enum patch_mode mode)
 {
-	struct patch_op ops[BP_MAX];
+	static struct patch_op ops[BP_MAX];	/* as bp_insert_all_mode */
 	size_t n = 0;
 	for (int i = 0; i < BP_MAX; i++) {
 		struct bp *b = &bps[i];
 		if (!b->inserted || (unused_only && b->used))
 			continue;
-		ops[n].addr = b->addr;
+		ops[n].addr = b->at;
 		ops[n].len = ARCH_BP_LEN;
 		memcpy(ops[n].bytes, b->orig, ARCH_BP_LEN);
 		n++;
@@ -264,8 +276,27 @@ bool bp_inserted(u64 addr)
 bool bp_known(u64 addr)
 {
 	for (int i = 0; i < BP_MAX; i++)
-		if (bps[i].addr == addr && (bps[i].used || bps[i].inserted))
+		if (bps[i].at == addr && (bps[i].used || bps[i].inserted))
 			return true;
 	return false;
+}
+
+u64 bp_stop_pc(u64 at)
+{
+	for (int i = 0; i < BP_MAX; i++)
+		if (bps[i].at == at && (bps[i].used || bps[i].inserted))
+			return bps[i].addr;
+	return at;
+}
+
+u64 bp_resume_pc(u64 pc)
+{
+	/* Deleted ones too: gdb steps over a breakpoint with it removed
+	 * (z0, step, Z0), and a step onto the skipped instruction would
+	 * leave the CPU in front of the int3 it is stepping over. */
+	for (int i = 0; i < BP_MAX; i++)
+		if (bps[i].addr == pc && bps[i].at != pc)
+			return bps[i].at;
+	return pc;
 }
 

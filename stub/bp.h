@@ -35,6 +35,17 @@ void bp_remove_unused(enum patch_mode mode);
  * off (a CPU that trapped on an int3 asks this before parking).
  */
 bool bp_known(u64 addr);
+/*
+ * A breakpoint gdb asked for at an instruction the kernel rewrites itself
+ * (Linux's ftrace NOP at function entry: port_bp_skip) has its int3 on
+ * the next instruction; a stop there is reported at gdb's address, and a
+ * CPU resumed at gdb's address goes on from the int3's (the skipped
+ * instruction does nothing gdb needs).  bp_stop_pc: the PC to report for
+ * an int3 at `at` (bp_known); bp_resume_pc: where a CPU resumed at pc
+ * really resumes.  The master.
+ */
+u64 bp_stop_pc(u64 at);
+u64 bp_resume_pc(u64 pc);
 /* Is a breakpoint of gdb's in place at addr now?  Any CPU, IRQs off: it
  * takes precedence over a probe of the hook layer at the same address
  * (a tracepoint, or one kept declared for reuse). */

@@ -222,6 +222,7 @@ static void unpark(struct kstub_cpu *c, struct arch_regs *r, int go)
 	c->go = GO_STAY;
 	arch_hw_bp_load(ks.hw);
 	c->step_wanted = go == GO_STEP;
+	arch_regs_set_pc(r, bp_resume_pc(arch_regs_pc(r)));
 	if (go == GO_STEP)
 		tp_step_cancel(cpu);
 	/* A tracepoint's while-stepping goes on where the stop found it:
@@ -596,6 +597,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 		t[STOP_GDB] = ks.stop_gdb_wait;
 		arch_hw_bp_load(ks.hw);
 		arch_resume_fixup(r, c->stop.kind);
+		arch_regs_set_pc(r, bp_resume_pc(arch_regs_pc(r)));
 		if (end == END_STEP) {
 			/* Step this CPU with the others held. */
 			c->step_wanted = true;

@@ -41,6 +41,13 @@ bool port_is_text(u64 addr, size_t len);
 /* Is addr inside code the debugger itself runs (stub, patch engine, trap
  * path)?  No breakpoint may be placed there. */
 bool port_is_noprobe(u64 addr);
+/*
+ * Length of an instruction at addr that the kernel rewrites by itself
+ * and that does nothing a debugger needs to see (Linux's ftrace NOP at
+ * function entry): breakpoints and tracepoints asked for at addr go on
+ * the next instruction instead.  0 for none.  Any context.
+ */
+size_t port_bp_skip(u64 addr);
 /* Microseconds since boot, for timeouts.  Any context. */
 u64 port_time_us(void);
 /* Reset the machine (k, monitor reboot). */

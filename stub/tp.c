@@ -153,8 +153,11 @@ static int install(struct tp *t)
 		}
 	} else {
 		kfmt_snprintf(t->hook, sizeof(t->hook), "gdb_tp_%lx", t->addr);
-		r = t->fast ? hook_declare_jump(t->hook, t->addr, &why) :
-			      hook_declare_at(t->hook, t->addr, &why);
+		/* Past an instruction the kernel rewrites itself (Linux's
+		 * ftrace NOP): the probe goes on the next one. */
+		u64 at = t->addr + port_bp_skip(t->addr);
+		r = t->fast ? hook_declare_jump(t->hook, at, &why) :
+			      hook_declare_at(t->hook, at, &why);
 		if (r == 0 && t->fast && why) {
 			/* Still traced, by an int3 probe: say why it is slower. */
 			char line[160];

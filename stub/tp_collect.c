@@ -565,10 +565,13 @@ void tp_hit(const struct hook_args *args, void *data)
 	if (t->pass && nth > t->pass)
 		goto out;
 	my_counts()->hits[t - tps.tps]++;
+	/* Frames carry gdb's address (tfind pc), also when the probe went
+	 * past a kernel-patched NOP (port_bp_skip). */
+	u64 pc = t->is_static ? args->addr : t->addr;
 	if (t->direct)
-		log_direct(t, args->regs, args->addr);
+		log_direct(t, args->regs, pc);
 	else if (run_actions(c, t, t->act, t->nact) == 0)
-		log_frame(c, t, args->addr);
+		log_frame(c, t, pc);
 	if (t->pass && nth == t->pass)
 		tp_stop_run(TP_PASSCOUNT, t->num, 0);
 	/* Not while gdb itself steps through the probe (TF already set). */

@@ -33,7 +33,9 @@ static bool handle_int3(struct arch_regs *r)
 	if (bp_known(addr) && !bp_hit(addr, r))
 		return true;
 	if (bp_known(addr)) {
-		r->rip = addr;	/* report (and later re-run) the original insn */
+		/* Report (and later re-run) the original insn; gdb's address
+		 * when the int3 went past a kernel-patched NOP. */
+		r->rip = bp_stop_pc(addr);
 	} else if (!arch_copy_safe(&byte, (const void *)addr, 1) && byte == 0xcc) {
 		st.kind = KSTUB_STOP_TRAP; /* an int3 in the code itself */
 	} else {

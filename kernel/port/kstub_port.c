@@ -525,6 +525,12 @@ void port_roundup_others(void)
 			lapic_send_nmi(percpu[i].apic_id);
 }
 
+size_t port_bp_skip(u64 addr)
+{
+	(void)addr;	/* the reference kernel patches nothing by itself */
+	return 0;
+}
+
 void port_stopped(bool stopped)
 {
 	(void)stopped;	/* no watchdogs here */

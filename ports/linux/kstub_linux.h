@@ -29,6 +29,9 @@ bool kl_has_fixup(unsigned long addr);
 /* Does the kernel patch this byte itself (ftrace NOP, jump label, static
  * call)?  The reason, or NULL.  Any context. */
 const char *kl_kernel_patches(unsigned long addr, size_t len);
+/* The length of ftrace's call site if addr is one (MCOUNT_INSN_SIZE),
+ * else 0.  Any context. */
+size_t kl_ftrace_nop_at(unsigned long addr);
 /* copy_to_kernel_nofault, not exported in 6.1.  Any context. */
 long kl_copy_to_kernel_nofault(void *dst, const void *src, size_t n);
 /* The watchdog and RCU calls a long stop needs (kgdb's list). */
@@ -74,7 +77,7 @@ const char *kl_sites_reserved(unsigned long addr, size_t len);
  * context; where: the debugger master. */
 int kl_symtab_init(void);
 void kl_symtab_exit(void);
-void kl_symtab_where(u64 *addr, u64 *size, u32 *count);
+void kl_symtab_where(u64 *addr, u64 *size, u32 *count, u32 *crc);
 
 /* monitor.c: `monitor ksyms`, `monitor ltt`.  Load. */
 void kl_monitor_init(void);

@@ -8,6 +8,7 @@
 #include <linux/kprobes.h>
 #include <linux/kallsyms.h>
 #include <linux/nmi.h>
+#include <linux/ftrace.h>
 #include "../../lib/types.h"
 #include "kstub_linux.h"
 
@@ -113,6 +114,13 @@ const char *kl_kernel_patches(unsigned long addr, size_t len)
 		if (ftrace_loc(addr + i))
 			return "ftrace call site (Linux patches it)";
 	return kl_sites_reserved(addr, len);
+}
+
+size_t kl_ftrace_nop_at(unsigned long addr)
+{
+	/* ftrace_location(func+0) names the call site even when it is not
+	 * at +0 (after an ENDBR): only the site itself is skipped. */
+	return ftrace_loc && ftrace_loc(addr) == addr ? MCOUNT_INSN_SIZE : 0;
 }
 
 long kl_copy_to_kernel_nofault(void *dst, const void *src, size_t n)

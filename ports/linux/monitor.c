@@ -16,12 +16,12 @@ static void monitor_ksyms(const char *args, void (*out)(const char *text))
 {
 	char line[200];
 	u64 addr, size;
-	u32 count;
+	u32 count, crc;
 	(void)args;
-	kl_symtab_where(&addr, &size, &count);
-	/* One line a script parses; the kernel release lets it cache. */
-	snprintf(line, sizeof(line), "ksyms 0x%llx %llu %u %s %s\n",
-		 (unsigned long long)addr, (unsigned long long)size, count,
+	kl_symtab_where(&addr, &size, &count, &crc);
+	/* One line gdb-scripts/kstub_symbols.py parses. */
+	snprintf(line, sizeof(line), "ksyms 0x%llx %llu %u %08x %s %s\n",
+		 (unsigned long long)addr, (unsigned long long)size, count, crc,
 		 init_utsname()->release, THIS_MODULE->name);
 	out(line);
 }

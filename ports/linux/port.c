@@ -201,3 +201,8 @@ void port_stopped(bool stopped)
 	if (!stopped)
 		kl_touch_watchdogs();
 }
+
+size_t port_bp_skip(u64 addr)
+{
+	return kl_ftrace_nop_at(addr);
+}

@@ -4,9 +4,11 @@
  * System.map, and its -dbg package is 5 GiB installed.  At load, and
  * again after each module load, the kernel's kallsyms (vmlinux and every
  * module, this one included) are packed into one buffer in memory; gdb
- * finds it with `monitor ksyms` and reads it with binary memory reads
- * (gdb-scripts/kstub_symbols.py turns it into an ELF).  Format
- * (docs/linux.md):
+ * finds it with `monitor ksyms` (which gives its CRC-32 too: the host
+ * caches tables it has read) and reads it with binary memory reads
+ * (gdb-scripts/kstub_symbols.py turns it into an ELF).  What gdb reads is
+ * a zlib stream of the table (or the table itself if deflating failed).
+ * The table (docs/linux.md):
  *   "KSTUBSYM" u32 count u32 bytes (all of it), then per symbol:
  *   u64 address, u8 kind ('T' code, 'D' data), u8 name length, name,
  *   u8 module-name length, module name ("" for vmlinux).
@@ -17,6 +19,8 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/string.h>
+#include <linux/crc32.h>
+#include <linux/zlib.h>
 #include "kstub_linux.h"
 
 struct pack {
@@ -32,7 +36,7 @@ static int (*each_mod)(int (*fn)(void *, const char *, struct module *, unsigned
 
 static u8 *blob;
 static size_t blob_size;
-static u32 blob_count;
+static u32 blob_count, blob_crc;
 static DEFINE_MUTEX(blob_lock);
 
 static int add(void *data, const char *name, struct module *mod, unsigned long addr)
@@ -71,6 +75,35 @@ static void walk(struct pack *p)
 		each_mod(add, p);
 }
 
+/* zlib (built into Debian's kernel): a third of the bytes on a slow
+ * line.  Returns a vmalloc'd stream and its length, or NULL. */
+static u8 *deflate(const u8 *in, size_t n, size_t *out_n)
+{
+	struct z_stream_s z = { 0 };
+	size_t cap = n + 4096;
+	u8 *out = vmalloc(cap);
+	z.workspace = vmalloc(zlib_deflate_workspacesize(MAX_WBITS, MAX_MEM_LEVEL));
+	if (!out || !z.workspace ||
+	    zlib_deflateInit2(&z, 6, Z_DEFLATED, MAX_WBITS, DEF_MEM_LEVEL,
+			      Z_DEFAULT_STRATEGY) != Z_OK)
+		goto fail;
+	z.next_in = in;
+	z.avail_in = n;
+	z.next_out = out;
+	z.avail_out = cap;
+	int rc = zlib_deflate(&z, Z_FINISH);
+	zlib_deflateEnd(&z);
+	if (rc != Z_STREAM_END)
+		goto fail;
+	vfree(z.workspace);
+	*out_n = z.total_out;
+	return out;
+fail:
+	vfree(z.workspace);
+	vfree(out);
+	return NULL;
+}
+
 static int rebuild(void)
 {
 	struct pack p = { 0 };
@@ -89,11 +122,20 @@ static int rebuild(void)
 	memcpy(p.buf + 8, &p.count, 4);
 	u32 bytes = (u32)p.used;
 	memcpy(p.buf + 12, &bytes, 4);
+	size_t zn;
+	u8 *z = deflate(p.buf, p.used, &zn);
+	if (z) {
+		vfree(p.buf);
+		p.buf = z;
+		p.used = zn;
+	}
+	u32 crc = ~crc32_le(~0u, p.buf, p.used);	/* zlib's CRC-32 */
 	mutex_lock(&blob_lock);
 	u8 *old = blob;
 	WRITE_ONCE(blob, p.buf);
 	WRITE_ONCE(blob_size, p.used);
 	WRITE_ONCE(blob_count, p.count);
+	WRITE_ONCE(blob_crc, crc);
 	mutex_unlock(&blob_lock);
 	/* gdb reads the table only while the kernel is stopped, and this
 	 * runs while it is not: nobody is in the old one. */
@@ -142,8 +184,9 @@ void kl_symtab_exit(void)
 	blob = NULL;
 }
 
-void kl_symtab_where(u64 *addr, u64 *size, u32 *count)
+void kl_symtab_where(u64 *addr, u64 *size, u32 *count, u32 *crc)
 {
+	*crc = READ_ONCE(blob_crc);
 	*addr = (u64)READ_ONCE(blob);
 	*size = READ_ONCE(blob_size);
 	*count = READ_ONCE(blob_count);
