@@ -96,6 +96,8 @@ struct arch_hw_bp {
 	u64 addr;
 	u8 len;
 };
+/* Can slot i hold a Z1-Z4 (the host may own some debug registers)? */
+bool arch_hw_slot_usable(int i);
 /* Validate a request (alignment, length); 0 = ok. */
 int arch_hw_bp_check(u8 type, u64 addr, u64 len);
 /* Load the table into this CPU's debug registers (before resuming). */

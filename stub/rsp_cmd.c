@@ -456,7 +456,7 @@ static void handle_Z(const char *pkt, size_t n)
 		}
 		for (int i = 0; i < ARCH_HW_SLOTS; i++) {
 			struct arch_hw_bp *h = &ks.hw[i];
-			if (!h->used) {
+			if (!h->used && arch_hw_slot_usable(i)) {
 				h->used = true;
 				h->type = b.type;
 				h->addr = b.addr;

@@ -12,6 +12,7 @@
 #include "trap.h"
 #include "paging.h"
 #include "lapic.h"
+#include "debugreg.h"
 
 const u8 arch_bp_insn[ARCH_BP_LEN] = { 0xcc };
 
@@ -357,9 +358,14 @@ int arch_hw_bp_check(u8 type, u64 addr, u64 len)
 	return (addr & (len - 1)) ? -1 : 0;
 }
 
+bool arch_hw_slot_usable(int i)
+{
+	return arch_debugregs_usable(i);
+}
+
 void arch_hw_bp_load(const struct arch_hw_bp *slots)
 {
-	u64 dr7 = 0;
+	u64 dr7 = 0, addr[4] = { 0 };
 	for (int i = 0; i < ARCH_HW_SLOTS; i++) {
 		const struct arch_hw_bp *h = &slots[i];
 		if (!h->used)
@@ -367,19 +373,14 @@ void arch_hw_bp_load(const struct arch_hw_bp *slots)
 		u64 rw = h->type == 1 ? 0 : h->type == 2 ? 1 : 3;
 		u64 len = h->type == 1 ? 0 : h->len == 1 ? 0 : h->len == 2 ? 1 : h->len == 8 ? 2 : 3;
 		dr7 |= (1ull << (2 * i)) | (rw << (16 + 4 * i)) | (len << (18 + 4 * i));
-		switch (i) {
-		case 0: __asm__ volatile("mov %0, %%dr0" :: "r"(h->addr)); break;
-		case 1: __asm__ volatile("mov %0, %%dr1" :: "r"(h->addr)); break;
-		case 2: __asm__ volatile("mov %0, %%dr2" :: "r"(h->addr)); break;
-		case 3: __asm__ volatile("mov %0, %%dr3" :: "r"(h->addr)); break;
-		}
+		addr[i] = h->addr;
 	}
-	__asm__ volatile("mov %0, %%dr7" :: "r"(dr7));
+	arch_debugregs_load(addr, dr7);
 }
 
 void arch_hw_bp_disable(void)
 {
-	__asm__ volatile("mov %0, %%dr7" :: "r"(0ull));
+	arch_debugregs_off();
 }
 
 void arch_resume_fixup(struct arch_regs *r, int stop_kind)

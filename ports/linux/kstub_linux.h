@@ -92,6 +92,11 @@ void kl_ltt_events_exit(void);
 const struct rsp_transport *kl_udp_init(const char *where);
 void kl_udp_exit(void);
 
+/* debugreg.c: four perf-owned debug registers for Z1-Z4.  Load/unload,
+ * task context; fewer (or none) when other users hold them. */
+int kl_debugregs_init(void);
+void kl_debugregs_exit(void);
+
 /* traps.c: stop polling the link (no new session); unload, first. */
 void kl_traps_stop_poll(void);
 

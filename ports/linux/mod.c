@@ -143,9 +143,10 @@ static int __init kstub_mod_init(void)
 	err = kl_ltt_events_init();
 	if (err)
 		goto out_link;
+	kl_debugregs_init();
 	err = kl_nmi_init();
 	if (err)
-		goto out_events;
+		goto out_dr;
 	err = kl_traps_init();
 	if (err)
 		goto out_nmi;
@@ -158,7 +159,8 @@ static int __init kstub_mod_init(void)
 
 out_nmi:
 	kl_nmi_exit();
-out_events:
+out_dr:
+	kl_debugregs_exit();
 	kl_ltt_events_exit();
 out_link:
 	kstub_shutdown();
@@ -189,6 +191,7 @@ static void __exit kstub_mod_exit(void)
 	kl_traps_exit();
 	kl_nmi_call_others(NULL, NULL);
 	kl_nmi_exit();
+	kl_debugregs_exit();
 	link_release();
 	kl_symtab_exit();
 	vfree(ltt_mem);
