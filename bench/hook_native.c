@@ -97,7 +97,7 @@ bool port_hooks_parked(void) { return false; }
 u64 port_sym_start(u64 addr, const char **name) { (void)name; return addr; }
 u64 port_sym_end(u64 addr) { return addr; }
 bool port_text_busy(u64 start, u64 end) { (void)start; (void)end; return false; }
-bool port_is_noprobe(u64 addr) { (void)addr; return false; }
+const char *port_is_noprobe(u64 addr) { (void)addr; return 0; }
 bool port_is_text(u64 addr, size_t len) { (void)addr; (void)len; return false; }
 void port_log(const char *s) { fprintf(stderr, "%s\n", s); }
 unsigned port_sync_others(void) { return 0; }

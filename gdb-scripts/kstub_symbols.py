@@ -13,7 +13,7 @@ matching the .ko's symbols with the table's).
 
 Layers, each testable alone (tests/unit/test_kstub_symbols.py, no gdb):
   parse_ksyms       the table's bytes -> [(addr, kind, name, module)]
-  symbols_elf       those symbols -> ELF bytes
+  symbols_elf       those symbols -> ELF bytes (non-overlapping sections)
   ko_section_bases  a .ko's bytes and the table -> {section: address}
   KstubSymbols      the gdb command
 """
@@ -70,27 +70,43 @@ def parse_ksyms(data):
     return out
 
 
-def _section_groups(syms):
-    """Symbols grouped by the NOBITS section that will hold them:
-    core text, module text, core data, module data (kernel half only)."""
-    groups = {".text": [], ".mtext": [], ".data": [], ".mdata": []}
-    for s in syms:
-        addr, kind, _, mod = s
-        if addr < KERNEL_HALF:
-            continue        # per-CPU offsets and absolute values
-        key = (".text" if kind == "T" else ".data") if not mod else \
-            (".mtext" if kind == "T" else ".mdata")
-        groups[key].append(s)
-    for v in groups.values():
-        v.sort()
-    return groups
+GAP = 16 << 20      # a wider gap between two symbols starts a new section
 
 
-def symbols_elf(syms):
-    """An ELF64 x86-64 file holding only symbols: one NOBITS section per
-    group, FUNC symbols in the text ones, OBJECT in the data ones, sizes
-    up to the next symbol."""
-    groups = [(n, v) for n, v in _section_groups(syms).items() if v]
+def _sections(syms, skip_module=None):
+    """Address-sorted runs of kernel-half symbols of one kind ('T' or
+    'D'), each [(addr, kind, name, module)], cut where the kind changes or
+    a gap is wider than GAP.  Sections never overlap (gdb drops one of two
+    overlapping sections): each ends before the next symbol, whatever
+    module it belongs to.  skip_module's symbols (its DWARF is loaded
+    beside) bound runs but are left out."""
+    allv = sorted(x for x in syms if x[0] >= KERNEL_HALF)
+    runs, cur = [], []
+    for i, x in enumerate(allv):
+        if skip_module is not None and x[3] == skip_module:
+            if cur:
+                runs.append((cur, x[0]))
+                cur = []
+            continue
+        if cur and (x[1] != cur[-1][1] or x[0] - cur[-1][0] > GAP):
+            runs.append((cur, x[0]))
+            cur = []
+        cur.append(x)
+    if cur:
+        runs.append((cur, None))
+    out = []
+    for run, nxt in runs:
+        hi = run[-1][0] + 4096
+        if nxt is not None:
+            hi = min(hi, nxt)
+        out.append((run, max(hi, run[-1][0] + 1)))
+    return out
+
+
+def symbols_elf(syms, skip_module=None):
+    """An ELF64 x86-64 file holding only symbols: NOBITS sections over
+    runs of them (_sections), FUNC symbols in the text ones, OBJECT in
+    the data ones, sizes up to the next symbol."""
     shstr = bytearray(b"\0")
     strtab = bytearray(b"\0")
     symtab = bytearray(b"\0" * 24)
@@ -101,18 +117,24 @@ def symbols_elf(syms):
         return off
 
     shdrs = [b"\0" * 64]
-    for idx, (sname, v) in enumerate(groups, 1):
-        lo, hi = v[0][0], v[-1][0] + 1
-        text = sname.endswith("text")
+    names = {}
+    for idx, (run, hi) in enumerate(_sections(syms, skip_module), 1):
+        lo = run[0][0]
+        text = run[0][1] == "T"
+        sname = ".text" if text else ".data"
+        if sname not in names:
+            names[sname] = add_str(shstr, sname)
         flags = 0x2 | (0x4 if text else 0x1)    # ALLOC | EXECINSTR/WRITE
-        shdrs.append(struct.pack("<IIQQQQIIQQ", add_str(shstr, sname), 8,
-                                 flags, lo, 0, hi - lo + 1, 0, 0, 16, 0))
-        for i, (addr, kind, name, mod) in enumerate(v):
-            nxt = v[i + 1][0] if i + 1 < len(v) else addr + 1
+        shdrs.append(struct.pack("<IIQQQQIIQQ", names[sname], 8,
+                                 flags, lo, 0, hi - lo, 0, 0, 16, 0))
+        for i, (addr, kind, name, mod) in enumerate(run):
+            nxt = run[i + 1][0] if i + 1 < len(run) else hi
             size = min(nxt - addr, 1 << 20)
             info = (1 << 4) | (2 if text else 1)   # GLOBAL, FUNC/OBJECT
             symtab.extend(struct.pack("<IBBHQQ", add_str(strtab, name), info,
                                       0, idx, addr, size))
+    if len(shdrs) > 0xff00:
+        raise SymbolsError("too many symbol runs for one ELF (%d)" % len(shdrs))
     nsec = len(shdrs)
     # .symtab, .strtab, .shstrtab follow the NOBITS ones.
     sym_name = add_str(shstr, ".symtab")
@@ -264,9 +286,12 @@ build/linux-module/kstub.ko of this tree) at its load addresses."""
             syms = parse_ksyms(data)
             elf = os.path.join(d, "vmlinux-%s-%08x.syms" % (release, crc))
             with open(elf + ".tmp", "wb") as out:
-                out.write(symbols_elf(syms))
+                out.write(symbols_elf(syms, skip_module=module))
             os.replace(elf + ".tmp", elf)
             gdb.execute("symbol-file %s" % elf, to_string=True)
+            # Frames and registers read before the symbols were known
+            # would keep showing bare addresses.
+            gdb.execute("maintenance flush register-cache", to_string=True)
             gdb.write("kstub symbols: %d symbols from %s\n" % (len(syms), elf))
             if not os.path.isfile(ko_path):
                 gdb.write("kstub symbols: no %s: kstub.ko's own DWARF not loaded\n"

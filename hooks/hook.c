@@ -857,7 +857,7 @@ int hook_ool_get(u64 addr, const char **why)
 		return HOOK_EREFUSED;
 	}
 	if (port_is_noprobe(addr)) {
-		*why = "inside the debugger or patch engine";
+		*why = port_is_noprobe(addr);
 		return HOOK_EREFUSED;
 	}
 	if (!lock())
@@ -988,7 +988,7 @@ static int declare_probe(const char *name, u64 addr, bool jump, const char **why
 	}
 	if (port_is_noprobe(addr)) {
 		err = HOOK_EREFUSED;
-		*why = "inside the debugger or patch engine";
+		*why = port_is_noprobe(addr);
 		goto out;
 	}
 	if (in_site(addr)) {

@@ -8,6 +8,7 @@
 #include "../hooks/hook.h"
 #include "../hooks/patch.h"
 #include "../lib/string.h"
+#include "../lib/fmt.h"
 
 #define BP_CODE_MAX 512
 #define BP_CPUS 64
@@ -66,8 +67,18 @@ int bp_add(u64 addr)
 	if (find(addr))
 		return 0;
 	u64 at = addr + port_bp_skip(addr);
+	const char *why = port_is_noprobe(at);
 	/* An int3 inside a jump probe's jmp would cut it in two. */
-	if (port_is_noprobe(at) || hook_in_jump(at) || find_at(at))
+	if (!why && hook_in_jump(at))
+		why = "inside a jump-optimized probe's jmp";
+	if (why) {
+		/* gdb's Z0 error carries no text: the kernel log does. */
+		char line[128];
+		kfmt_snprintf(line, sizeof(line), "no breakpoint at 0x%lx: %s", addr, why);
+		port_log(line);
+		return -1;
+	}
+	if (find_at(at))
 		return -1;
 	/* Refuse addresses we cannot read: gdb then reports the error. */
 	if (arch_mem_read(probe, at, ARCH_BP_LEN))

@@ -39,8 +39,10 @@ void port_cpu_note(unsigned cpu, char *buf, size_t size);
 /* Is addr inside read-only kernel text (must be written via an alias)? */
 bool port_is_text(u64 addr, size_t len);
 /* Is addr inside code the debugger itself runs (stub, patch engine, trap
- * path)?  No breakpoint may be placed there. */
-bool port_is_noprobe(u64 addr);
+ * path), or bytes the kernel rewrites by itself?  No breakpoint or probe
+ * may be placed there.  The reason (a static string), or NULL.  Any
+ * context. */
+const char *port_is_noprobe(u64 addr);
 /*
  * Length of an instruction at addr that the kernel rewrites by itself
  * and that does nothing a debugger needs to see (Linux's ftrace NOP at

@@ -586,9 +586,11 @@ bool port_is_text(u64 addr, size_t len)
 
 extern char _noprobe_start[], _noprobe_end[];
 
-bool port_is_noprobe(u64 addr)
+const char *port_is_noprobe(u64 addr)
 {
-	return addr >= (u64)_noprobe_start && addr < (u64)_noprobe_end;
+	if (addr >= (u64)_noprobe_start && addr < (u64)_noprobe_end)
+		return "inside the debugger or patch engine";
+	return 0;
 }
 
 u64 port_time_us(void)

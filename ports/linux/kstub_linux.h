@@ -70,7 +70,7 @@ void kl_traps_exit(void);
  * from any context. */
 int kl_noprobe_init(void);
 void kl_noprobe_exit(void);
-bool kl_noprobe(unsigned long addr);
+const char *kl_noprobe(unsigned long addr);
 const char *kl_sites_reserved(unsigned long addr, size_t len);
 
 /* symtab.c: kallsyms packed for `kstub symbols`.  Load/unload, task

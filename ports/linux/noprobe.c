@@ -119,17 +119,17 @@ void kl_noprobe_exit(void)
 	nsites = 0;
 }
 
-bool kl_noprobe(unsigned long addr)
+const char *kl_noprobe(unsigned long addr)
 {
 	if (within_module_core(addr, THIS_MODULE) ||
 	    within_module_init(addr, THIS_MODULE))
-		return true;
+		return "inside kstub.ko";
 	if (kl_kprobe_blacklisted(addr))
-		return true;
+		return "entry, noinstr or NOKPROBE code (Linux's kprobe blacklist)";
 	for (size_t i = 0; i < ARRAY_SIZE(stop_ranges); i++)
 		if (addr >= stop_ranges[i].start && addr < stop_ranges[i].end)
-			return true;
-	return false;
+			return "a kernel function the debugger calls while stopped";
+	return NULL;
 }
 
 const char *kl_sites_reserved(unsigned long addr, size_t len)

@@ -90,9 +90,10 @@ bool port_is_text(u64 addr, size_t len)
 	return mod;
 }
 
-bool port_is_noprobe(u64 addr)
+const char *port_is_noprobe(u64 addr)
 {
-	return kl_noprobe(addr) || kl_kernel_patches(addr, 1);
+	const char *why = kl_noprobe(addr);
+	return why ? why : kl_kernel_patches(addr, 1);
 }
 
 u64 port_time_us(void)

@@ -154,7 +154,9 @@ static DECLARE_WORK(refresh, rebuild_work);
 static int mod_event(struct notifier_block *nb, unsigned long state, void *data)
 {
 	(void)nb;
-	(void)data;
+	/* Our own going live: the table was built a moment ago. */
+	if (data == THIS_MODULE)
+		return NOTIFY_DONE;
 	if (state == MODULE_STATE_LIVE || state == MODULE_STATE_GOING)
 		schedule_work(&refresh);
 	return NOTIFY_DONE;

@@ -142,6 +142,7 @@ class Kernel:
                  expect_crash=False):
         self.cmdline, self.cpus, self.gdb = cmdline, cpus, gdb
         self.expect_crash = expect_crash
+        self.crash_rx = CRASH           # what a crash looks like on the console
         self.kernel = Path(kernel)
         self.name = name
         self.gdb_tty = None
@@ -241,7 +242,7 @@ class Kernel:
                 raise WaitTimeout(self._why("QEMU exited (status %s)" %
                                             self.proc.poll(), rx))
             if not self.expect_crash:
-                crash = CRASH.search(text, start)
+                crash = self.crash_rx.search(text, start)
                 if crash:
                     raise WaitTimeout(self._why("kernel crashed (%s)" %
                                                 crash.group(0), rx))
