@@ -52,7 +52,8 @@ def kit():
     if r.returncode:
         raise AssertionError("make linux-module failed:\n" + r.stdout[-3000:])
     ko = MODULE_DIR / "kstub.ko"
-    initrd = linux_image.initramfs(ko, INITRAMFS)
+    initrd = linux_image.initramfs(ko, INITRAMFS,
+                                   extra=[("ktarget.ko", MODULE_DIR / "ktarget.ko")])
     _kit = (vmlinux, initrd, ko)
     return _kit
 
@@ -117,12 +118,15 @@ def _unquote(s):
     return bytes(s, "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
 
 
-def cli(mi, cmd, timeout=60):
+def cli(mi, cmd, timeout=60, check=True):
     """A CLI command through MI; the text it printed (console and log
-    records).  Raises GdbMIError on ^error."""
+    records, and the error message with check=False).  Raises GdbMIError
+    on ^error when check."""
     mark = len(mi.lines)
-    mi.command('-interpreter-exec console "%s"' % cmd.replace('"', '\\"'),
-               timeout=timeout)
+    rec = mi.command('-interpreter-exec console "%s"' % cmd.replace('"', '\\"'),
+                     timeout=timeout, check=check)
+    if rec.cls == "error":
+        return "error: %s" % rec.get("msg", "")
     out = []
     for line in mi.lines[mark:]:
         if line[:2] in ('~"', '&"') and line.endswith('"'):

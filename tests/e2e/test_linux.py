@@ -172,3 +172,102 @@ def test_refusals_say_why(guest):
         mi.close()
     code, out = guest.run("dmesg | grep 'kstub: no breakpoint'")
     assert "kprobe blacklist" in out and "inside kstub.ko" in out, out
+
+
+def test_tracepoints_core_and_module_text(guest):
+    """gdb's tracepoints on kernel text (do_sys_openat2, its ftrace NOP
+    skipped) and on another module's text (ktarget_work), collected while
+    the kernel runs, read back with tfind/tdump."""
+    mi = attach(guest)
+    try:
+        cli(mi, "trace do_sys_openat2")
+        mi.command('-break-commands 1 "collect $regs"')
+        cli(mi, "trace ktarget_work")
+        mi.command('-break-commands 2 "collect $regs"')
+        cli(mi, "tstart")
+        mi.command("-exec-continue")
+        mi.wait_for(r"^\*running", timeout=10)
+        for n in (7, 8, 9):
+            code, out = guest.run("echo %d > /sys/module/ktarget/parameters/poke" % n)
+            assert code == 0, out
+        mi.command("-exec-interrupt")
+        stopped(mi)
+        cli(mi, "tstop")
+        out = cli(mi, "tstatus")
+        m = re.search(r"Collected (\d+) trace frames", out)
+        assert m and int(m.group(1)) >= 4, out
+        out = cli(mi, "info tracepoints")
+        hits = [int(h) for h in re.findall(r"tracepoint already hit (\d+) time", out)]
+        assert len(hits) == 2 and hits[1] == 3 and hits[0] >= 1, out
+        # The module's frames: ktarget_work(7), (8), (9), in order.
+        out = cli(mi, "tfind tracepoint 2")
+        seen = []
+        while "Found trace frame" in out:
+            m = re.search(r"= (0x[0-9a-f]+)", cli(mi, "print/x $rdi"))
+            seen.append(int(m.group(1), 16))
+            out = cli(mi, "tfind tracepoint 2", check=False)
+        assert seen == [7, 8, 9], seen
+        out = cli(mi, "tfind tracepoint 1")
+        assert "do_sys_openat2" in out, out
+        out = cli(mi, "tdump")
+        assert "Data collected at tracepoint 1" in out, out
+        out = cli(mi, "tfind start")
+        assert "Found trace frame 0" in out, out
+        cli(mi, "tfind none")
+        mi.command("-target-detach")
+    finally:
+        mi.close()
+
+
+def test_ltt_from_linux_tracepoints_to_ctf(guest, tmp_path):
+    """`ltt start` from gdb: kstub.ko attaches its probes to Linux's own
+    tracepoints (sched_switch, irq_handler_entry/exit, sys_enter/exit,
+    sched_process_fork/exit) on the next resume; `ltt dump --ctf` writes a
+    trace babeltrace2 reads."""
+    sys_path = str(harness.REPO / "tests" / "e2e")
+    import sys
+    if sys_path not in sys.path:
+        sys.path.insert(0, sys_path)
+    from test_ltt import read_ctf, babeltrace_cli, check_trace
+    ctf = tmp_path / "ctf"
+    mi = attach(guest)
+    try:
+        cli(mi, "ltt clear")
+        cli(mi, "ltt start")
+        # The kernel applies gdb's requests from a work item once it runs
+        # (attaching probes to Linux's tracepoints takes a while under
+        # TCG): run until `ltt status` has nothing pending, then trace.
+        for attempt in range(20):
+            mi.command("-exec-continue")
+            mi.wait_for(r"^\*running", timeout=10)
+            guest.run("uname -a")
+            mi.command("-exec-interrupt")
+            stopped(mi)
+            if "pending" not in cli(mi, "ltt status"):
+                break
+        else:
+            raise AssertionError("ltt requests never applied")
+        cli(mi, "ltt clear")
+        mi.command("-exec-continue")
+        mi.wait_for(r"^\*running", timeout=10)
+        for _ in range(3):
+            guest.run("uname -a")
+        mi.command("-exec-interrupt")
+        stopped(mi)
+        out = cli(mi, "ltt status")
+        assert re.search(r"^ltt: tracing", out, re.M), out
+        out = cli(mi, "ltt dump --ctf %s" % ctf, timeout=240)
+        assert re.search(r"CTF trace: .* \(\d+ packets, \d+ events", out), out
+        cli(mi, "ltt stop")
+        mi.command("-target-detach")
+    finally:
+        mi.close()
+    babeltrace_cli(ctf)
+    events = read_ctf(ctf)
+    check_trace(events)
+    names = {n for _, _, n, _ in events}
+    assert {"sched_switch", "irq_entry", "irq_exit", "syscall_entry",
+            "syscall_exit", "task_create"} <= names, names
+    # uname(2) is system call 63, made by the `uname` processes.
+    assert any(n == "syscall_entry" and f["nr"] == 63 for _, _, n, f in events)
+    assert len({c for c, _, _, _ in events}) == linux_guest.CPUS

@@ -15,7 +15,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 # Module and kstub lines on the console, not every message.
-echo 6 >/proc/sys/kernel/printk
+echo 7 >/proc/sys/kernel/printk
+
+# A module to trace, loaded first: kstub.ko's symbol table then has it
+# from the start (a later load makes it rebuild the table).
+[ -f /ktarget.ko ] && insmod /ktarget.ko
 
 args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^kg.args=//p' | tr ',' ' ' | sed 's/+/,/g')
 if [ -n "$args" ]; then

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * ktarget.ko: a module for kstub.ko's tests to set tracepoints and
+ * breakpoints in module text (tests/e2e/test_linux.py).  Writing N to
+ * /sys/module/ktarget/parameters/poke calls ktarget_work(N) once.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+static unsigned long total;
+
+noinline unsigned long ktarget_work(unsigned long n)
+{
+	total += n;
+	return total * 3 + n;
+}
+EXPORT_SYMBOL_GPL(ktarget_work);
+
+static int poke_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long n;
+	int err = kstrtoul(val, 0, &n);
+	(void)kp;
+	if (err)
+		return err;
+	pr_info("ktarget: work(%lu) = %lu\n", n, ktarget_work(n));
+	return 0;
+}
+
+static const struct kernel_param_ops poke_ops = { .set = poke_set };
+module_param_cb(poke, &poke_ops, NULL, 0200);
+MODULE_PARM_DESC(poke, "write N: call ktarget_work(N)");
+
+MODULE_LICENSE("Dual MIT/GPL");
+MODULE_DESCRIPTION("a target for kstub.ko's module-text tests");
