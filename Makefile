@@ -26,7 +26,7 @@ KCFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
 # The portable core, built for the kernel and hosted for unit tests.
-CORE_SRCS := $(wildcard lib/*.c stub/*.c hooks/*.c trace/*.c)
+CORE_SRCS := $(wildcard lib/*.c stub/*.c hooks/*.c trace/*.c net/*.c)
 KERNEL_SRCS := $(CORE_SRCS) $(wildcard kernel/*.c kernel/port/*.c kernel/selftest/*.c \
 	arch/x86_64/*.c arch/x86_64/*.S)
 USER_SRCS := $(wildcard kernel/user/*.c)

@@ -46,6 +46,8 @@ u64 ksym_addr(const char *name);
 
 /* Page allocator (boot and task creation only, not hot paths). */
 void *kalloc_pages(size_t npages);
+/* The e1000 on the PCI bus, up with DMA pages (kernel/e1000_pci.c): 0 or -1. */
+int kern_e1000_probe(void);
 void mem_init(u64 start, u64 end);
 
 /* Time. */

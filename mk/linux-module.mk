@@ -6,7 +6,7 @@
 LINUX_KVER ?= $(shell $(PYTHON) tools/linux_image.py --kver 2>/dev/null)
 LINUX_HEADERS ?= /usr/src/linux-headers-$(LINUX_KVER)
 LMOD := $(B)/linux-module
-LMOD_DIRS := lib stub hooks trace arch ports
+LMOD_DIRS := lib stub hooks trace net arch ports
 
 linux-module:
 	@test -f $(LINUX_HEADERS)/Makefile || { \

@@ -74,7 +74,7 @@ int bp_add(u64 addr)
 	if (why) {
 		/* gdb's Z0 error carries no text: the kernel log does. */
 		char line[128];
-		kfmt_snprintf(line, sizeof(line), "no breakpoint at 0x%lx: %s", addr, why);
+		kfmt_snprintf(line, sizeof(line), "kstub: no breakpoint at 0x%lx: %s", addr, why);
 		port_log(line);
 		return -1;
 	}

@@ -115,7 +115,7 @@ void port_log(const char *s)
 {
 	/* From int3 or NMI context printk stores the line; the console
 	 * prints it once the CPUs run again. */
-	pr_info("kstub: %s\n", s);
+	pr_info("%s\n", s);	/* the core's lines say "kstub: " */
 }
 
 bool port_nonstop_ok(void)

@@ -59,15 +59,25 @@ def kit():
 
 
 class LinuxGuest(harness.Kernel):
-    """args: kstub.ko's arguments at boot ("kstub=ttyS1"), or "" to load
-    nothing.  udp_port: add an e1000 with the host's UDP port forwarded."""
+    """transport: "serial" (kstub=ttyS1, gdb on the COM2 pty) or "udp"
+    (an e1000 on QEMU user networking, kstub=udp:10.0.2.15:PORT, gdb on
+    udp:127.0.0.1:PORT).  `args` are kstub.ko's arguments at boot,
+    `where` is gdb's target."""
 
-    def __init__(self, args="kstub=ttyS1", udp_port=None, name=None,
-                 expect_crash=False, cmdline=""):
+    def __init__(self, transport="serial", name=None, expect_crash=False,
+                 cmdline=""):
         vmlinux, initrd, _ = kit()
         extra = ["-initrd", str(initrd)]
-        if udp_port:
-            extra += harness.udp_netdev(udp_port)
+        self.transport = transport
+        if transport == "udp":
+            port = harness.free_udp_port()
+            extra += harness.udp_netdev(port)
+            args = "kstub=udp:10.0.2.15:%d" % port
+            self.where = "udp:127.0.0.1:%d" % port
+        else:
+            args = "kstub=ttyS1"
+            self.where = None       # the pty, once QEMU announced it
+            extra += ["-nic", "none"]   # not QEMU's default e1000
         cl = "console=ttyS0 nokaslr panic=-1 kg.args=%s %s" % (
             args.replace(",", "+").replace(" ", ","), cmdline)
         super().__init__(cl.strip(), CPUS, gdb=True, memory="512M",
@@ -78,6 +88,8 @@ class LinuxGuest(harness.Kernel):
 
     def start(self, timeout=10):
         super().start(timeout)
+        if self.where is None:
+            self.where = self.gdb_tty
         m = self.wait_for(r"^kstub-guest: insmod rc=(\d+)$|^kstub-guest: ready$", 120)
         if self.args and m.group(1) != "0":
             raise AssertionError("insmod kstub.ko %s failed (rc %s):\n%s"
@@ -104,7 +116,7 @@ def attach(guest, timeout=60):
     mi = harness.GdbMI(kernel_elf=None, timeout=timeout)
     try:
         mi.command("-gdb-set architecture i386:x86-64")
-        mi.command("-target-select remote %s" % guest.gdb_tty, timeout=60)
+        mi.command("-target-select remote %s" % guest.where, timeout=60)
         mi.command('-interpreter-exec console "source %s"'
                    % (REPO / "gdb-scripts" / "kstub.py"))
         mi.command('-interpreter-exec console "kstub symbols"', timeout=240)

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 """kstub.ko in Debian's stock kernel (issue 15): the user's session of
-docs/linux.md, end to end, over serial.
+docs/linux.md, end to end, over serial and over UDP.
 
-One boot of the stock kernel (linux-image-6.1.0-N-amd64, PVH, 4 CPUs,
-busybox initramfs that loads kstub.ko kstub=ttyS1 and runs uname and cat
-in loops) serves the tests of this module in order; each attaches a real
-gdb (MI) and detaches.  The package download is part of the suite: if it
+One boot of the stock kernel per transport (linux-image-6.1.0-N-amd64,
+PVH, 4 CPUs, busybox initramfs that loads ktarget.ko and kstub.ko and
+runs uname and cat in loops) serves the tests of this module in order;
+each attaches a real gdb (MI) and detaches.  The package download is part of the suite: if it
 fails, the tests fail with the reason (linux_guest.kit)."""
 import re
 import shutil
@@ -23,9 +23,9 @@ from linux_guest import attach, cli
 pytestmark = pytest.mark.timeout(300)
 
 
-@pytest.fixture(scope="module")
-def guest():
-    g = linux_guest.LinuxGuest("kstub=ttyS1", name="test_linux")
+@pytest.fixture(scope="module", params=["serial", "udp"])
+def guest(request):
+    g = linux_guest.LinuxGuest(request.param, name="test_linux-" + request.param)
     try:
         g.start()
         yield g
@@ -271,3 +271,98 @@ def test_ltt_from_linux_tracepoints_to_ctf(guest, tmp_path):
     # uname(2) is system call 63, made by the `uname` processes.
     assert any(n == "syscall_entry" and f["nr"] == 63 for _, _, n, f in events)
     assert len({c for c, _, _, _ in events}) == linux_guest.CPUS
+
+
+def test_rmmod_refused_while_attached_clean_after(guest):
+    """rmmod with gdb attached is refused; after a detach that leaves
+    tracepoints tracing (disconnected tracing) it unloads, takes them out
+    of the text first, and the kernel runs on through those functions."""
+    mi = attach(guest)
+    try:
+        mi.command("-exec-continue")
+        mi.wait_for(r"^\*running", timeout=10)
+        code, out = guest.run("rmmod kstub")
+        # busybox rmmod: EWOULDBLOCK ("Resource temporarily unavailable").
+        assert code != 0 and re.search(r"in use|temporarily unavailable", out), out
+        mi.command("-exec-interrupt")
+        stopped(mi)
+        cli(mi, "set disconnected-tracing on")
+        cli(mi, "trace do_sys_openat2")
+        cli(mi, "trace ktarget_work")
+        cli(mi, "tstart")
+        out = cli(mi, "tstatus")
+        assert "Trace will continue if GDB disconnects" in out, out
+        mi.command("-target-detach")
+    finally:
+        mi.close()
+    code, out = guest.run("rmmod kstub")
+    assert code == 0, out
+    code, out = guest.run("grep -c '^kstub ' /proc/modules")
+    assert out.strip().endswith("0"), out
+    guest.wait_for(r"kstub: unloaded, nothing left patched", 30)
+    # Through both functions again, with no int3 left behind.
+    for n in range(3):
+        code, out = guest.run("cat /proc/version; echo %d > "
+                              "/sys/module/ktarget/parameters/poke" % n)
+        assert code == 0, out
+
+
+def test_bad_parameters_fail_with_a_reason_and_no_side_effects(guest):
+    cases = [
+        ("kstub=ttyS9", "the serial port is ttyS0..ttyS3"),
+        ("kstub=ttyS0", "is the kernel console"),
+        ("kstub=ttyS1,1234", "the baud rate divides 115200"),
+        ("kstub=", "say kstub=ttyS1"),
+        ("kstub=udp:10.0.2.15", "say kstub=udp:IP:PORT"),
+        ("kstub=ttyS1 ltt_size=100", "ltt_size=100"),
+        ("kstub=ttyS1 ltt=maybe", "ltt=maybe: on or off"),
+    ]
+    if guest.transport == "serial":     # this guest has no NIC
+        cases.append(("kstub=udp:10.0.2.15:5555", "no e1000"))
+    guest.run("rmmod kstub 2>/dev/null")
+    for args, why in cases:
+        code, out = guest.run("insmod /kstub.ko %s; dmesg | tail -n 3" % args)
+        assert why in out, (args, out)
+        code, out = guest.run("grep -c '^kstub ' /proc/modules")
+        assert out.strip().endswith("0"), (args, out)
+    # Nothing was left claimed: a good load works, and gdb attaches.
+    code, out = guest.run("insmod /kstub.ko %s" % guest.args)
+    assert code == 0, out
+    mi = attach(guest)
+    try:
+        out = cli(mi, "info threads")
+        assert len(re.findall(r'"CPU#\d"', out)) == linux_guest.CPUS, out
+        mi.command("-target-detach")
+    finally:
+        mi.close()
+
+
+@pytest.mark.timeout(600)
+def test_load_and_unload_twenty_times(guest):
+    guest.run("rmmod kstub 2>/dev/null")
+    code, out = guest.run("dmesg | grep -c 'kstub: unloaded'")
+    before = int(out.split()[0])
+    code, out = guest.run(
+        "n=0; for i in $(seq 20); do insmod /kstub.ko %s || break; "
+        "rmmod kstub || break; n=$i; done; echo cycles=$n; "
+        "echo unloads=$(dmesg | grep -c 'kstub: unloaded'); "
+        "grep -c '02f8-02ff : serial' /proc/ioports; "
+        "grep -c kstub /proc/ioports /proc/iomem" % guest.args, timeout=540)
+    assert "cycles=20" in out, out
+    assert "unloads=%d" % (before + 20) in out, out
+    # ttyS1 back with the 8250 driver, nothing left claimed by kstub.
+    assert re.search(r"^1$", out, re.M), out
+    assert re.search(r"^/proc/ioports:0$", out, re.M), out
+    assert re.search(r"^/proc/iomem:0$", out, re.M), out
+    code, out = guest.run("insmod /kstub.ko %s" % guest.args)
+    assert code == 0, out
+    mi = attach(guest)
+    try:
+        cli(mi, "break __x64_sys_newuname")
+        mi.command("-exec-continue")
+        m = stopped(mi)
+        assert 'reason="breakpoint-hit"' in m.string, m.string
+        cli(mi, "delete")
+        mi.command("-target-detach")
+    finally:
+        mi.close()

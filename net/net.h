@@ -12,8 +12,8 @@
  * Whatever arrives is checked before use; what fails a check is dropped
  * and counted by cause (net_print_stats()).
  */
-#ifndef KERNEL_NET_H
-#define KERNEL_NET_H
+#ifndef NET_NET_H
+#define NET_NET_H
 
 #include "../lib/types.h"
 
@@ -22,8 +22,9 @@
 typedef void (*net_udp_handler)(u32 src, u16 sport, const u8 *data,
 				size_t len);
 
-/* Bring up the NIC with address ip/mask (host order) and gateway gw, and
- * deliver datagrams for UDP port `port` to fn.  Returns 0 or -1. */
+/* On a NIC already up (e1000_init), take address ip/mask (host order)
+ * and gateway gw, and deliver datagrams for UDP port `port` to fn.
+ * Returns 0. */
 int net_init(u32 ip, u32 mask, u32 gw, u16 port, net_udp_handler fn);
 /* Handle the frames that have arrived (at most a ring's worth); returns
  * how many. */

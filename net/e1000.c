@@ -5,12 +5,10 @@
  * Developer's Manual (8254x), chapters 3 (descriptors), 13 (registers)
  * and 14 (initialization).
  */
-#include "kernel.h"
-#include "../stub/kstub_port.h"
 #include "e1000.h"
-#include "pci.h"
+#include "../stub/kstub_port.h"
+#include "../lib/fmt.h"
 #include "../arch/x86_64/cpu.h"
-#include "../arch/x86_64/paging.h"
 
 #define REG_CTRL 0x0000
 #define REG_STATUS 0x0008
@@ -85,6 +83,9 @@ struct tx_desc {
 #define NRX 256
 #define NTX 32
 #define BUF_SIZE 2048
+_Static_assert(E1000_RX_BUF_BYTES == NRX * BUF_SIZE, "rx buffers");
+_Static_assert(E1000_TX_BUF_BYTES == NTX * BUF_SIZE, "tx buffers");
+_Static_assert(E1000_RX_RING_BYTES >= NRX * 16 && E1000_TX_RING_BYTES >= NTX * 16, "rings");
 #define TX_WAIT_US 100000
 
 static volatile u8 *regs;
@@ -95,11 +96,12 @@ static unsigned rx_next, tx_next;
 static u8 mac[6];
 static struct e1000_stats stats;
 
-static const u16 device_ids[] = {
+const u16 e1000_device_ids[] = {
 	0x100e,		/* 82540EM: QEMU's "e1000" */
 	0x100c,		/* 82544GC: "e1000-82544gc" */
 	0x100f,		/* 82545EM: "e1000-82545em" */
 };
+const size_t e1000_ndevice_ids = ARRAY_SIZE(e1000_device_ids);
 
 static u32 rd(u32 reg)
 {
@@ -180,21 +182,9 @@ static void reset(void)
 	(void)rd(REG_ICR);		/* clear pending causes */
 }
 
-int e1000_init(void)
+int e1000_init(const struct e1000_mem *m)
 {
-	struct pci_dev d;
-	if (!pci_find(0x8086, device_ids, ARRAY_SIZE(device_ids), &d)) {
-		printk("e1000: no Intel 8254x NIC on the PCI bus (QEMU: -device e1000)\n");
-		return -1;
-	}
-	u64 bar = pci_bar_mem(&d, 0);
-	if (!bar) {
-		printk("e1000: %02x:%02x.%u has no memory BAR0\n", d.bus, d.dev, d.fn);
-		return -1;
-	}
-	pci_enable_mmio_dma(&d);
-	arch_map_mmio(bar, 0x20000);
-	regs = (volatile u8 *)bar;
+	regs = m->regs;
 	reset();
 
 	/* Link up, auto-speed; no PHY reset, no VLAN mode. */
@@ -202,47 +192,56 @@ int e1000_init(void)
 	ctrl &= ~(CTRL_LRST | CTRL_ILOS | CTRL_VME | CTRL_PHY_RST);
 	wr(REG_CTRL, ctrl | CTRL_SLU | CTRL_ASDE);
 	if (!read_mac()) {
-		printk("e1000: cannot read the MAC address\n");
+		port_log("e1000: cannot read the MAC address");
+		regs = 0;
 		return -1;
 	}
 	for (u32 i = 0; i < 128; i++)
 		wr(REG_MTA + 4 * i, 0);
 
-	/* Identity-mapped pages: virtual == physical for DMA. */
-	rx = kalloc_pages(1);
-	tx = kalloc_pages(1);
-	rx_buf = kalloc_pages(NRX * BUF_SIZE / 4096);
-	tx_buf = kalloc_pages(NTX * BUF_SIZE / 4096);
+	rx = m->rx_ring;
+	tx = m->tx_ring;
+	rx_buf = m->rx_buf;
+	tx_buf = m->tx_buf;
 	for (unsigned i = 0; i < NRX; i++) {
-		rx[i].addr = (u64)(rx_buf + i * BUF_SIZE);
+		rx[i].addr = m->rx_buf_dma + i * BUF_SIZE;
 		rx[i].status = 0;
 	}
 	for (unsigned i = 0; i < NTX; i++) {
-		tx[i].addr = (u64)(tx_buf + i * BUF_SIZE);
+		tx[i].addr = m->tx_buf_dma + i * BUF_SIZE;
 		tx[i].status = DESC_DD;		/* free */
 	}
 	dma_wmb();
-	wr(REG_RDBAL, (u32)(u64)rx);
-	wr(REG_RDBAH, (u32)((u64)rx >> 32));
+	wr(REG_RDBAL, (u32)m->rx_ring_dma);
+	wr(REG_RDBAH, (u32)(m->rx_ring_dma >> 32));
 	wr(REG_RDLEN, NRX * sizeof(struct rx_desc));
 	wr(REG_RDH, 0);
 	wr(REG_RDT, NRX - 1);	/* all but one buffer belong to the NIC */
 	wr(REG_RCTL, RCTL_EN | RCTL_BAM | RCTL_SECRC);
-	wr(REG_TDBAL, (u32)(u64)tx);
-	wr(REG_TDBAH, (u32)((u64)tx >> 32));
+	wr(REG_TDBAL, (u32)m->tx_ring_dma);
+	wr(REG_TDBAH, (u32)(m->tx_ring_dma >> 32));
 	wr(REG_TDLEN, NTX * sizeof(struct tx_desc));
 	wr(REG_TDH, 0);
 	wr(REG_TDT, 0);
 	wr(REG_TIPG, TIPG_COPPER);
 	wr(REG_TCTL, TCTL_EN | TCTL_PSP | TCTL_CT | TCTL_COLD);
 	rx_next = tx_next = 0;
-
-	printk("e1000: %02x:%02x.%u %04x:%04x at 0x%lx, MAC "
-	       "%02x:%02x:%02x:%02x:%02x:%02x, link %s\n",
-	       d.bus, d.dev, d.fn, d.vendor, d.device, bar, mac[0], mac[1],
-	       mac[2], mac[3], mac[4], mac[5],
-	       (rd(REG_STATUS) & 2) ? "up" : "down");
 	return 0;
+}
+
+void e1000_stop(void)
+{
+	if (!regs)
+		return;
+	wr(REG_RCTL, 0);
+	wr(REG_TCTL, 0);
+	reset();
+	regs = 0;
+}
+
+const char *e1000_link(void)
+{
+	return regs && (rd(REG_STATUS) & 2) ? "link up" : "link down";
 }
 
 void e1000_mac(u8 out[6])

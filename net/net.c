@@ -5,8 +5,9 @@
  * into a reassembly buffer; frames to send are built in place in the
  * transmit ring's buffer.
  */
-#include "kernel.h"
 #include "../stub/kstub_port.h"
+#include "../lib/fmt.h"
+#include "../lib/string.h"
 #include "net.h"
 #include "e1000.h"
 #include "../lib/inet.h"
@@ -37,6 +38,9 @@ static struct arp_entry {
 } arp_cache[ARP_SLOTS];
 
 static struct ipv4_reasm reasm[REASM_SLOTS];
+/* Static: no allocator is needed, on any host. */
+static u8 reasm_buf[REASM_SLOTS][ALIGN_UP(IPV4_MAX, 4096)] __attribute__((aligned(4096)));
+static u8 reasm_map[REASM_SLOTS][4096];
 static struct ipv4_reasm_stats reasm_stats;
 
 /* Drops by cause.  Nothing is dropped silently. */
@@ -315,8 +319,6 @@ bool net_udp_send(u32 dst, u16 dport, const u8 *data, size_t len)
 
 int net_init(u32 ip, u32 mask, u32 gw, u16 port, net_udp_handler fn)
 {
-	if (e1000_init())
-		return -1;
 	me.ip = ip;
 	me.mask = mask;
 	me.gw = gw;
@@ -326,8 +328,8 @@ int net_init(u32 ip, u32 mask, u32 gw, u16 port, net_udp_handler fn)
 	e1000_mac(me.mac);
 	for (int i = 0; i < REASM_SLOTS; i++) {
 		reasm[i].cap = IPV4_MAX;
-		reasm[i].buf = kalloc_pages(ALIGN_UP(IPV4_MAX, 4096) / 4096);
-		reasm[i].map = kalloc_pages(1);
+		reasm[i].buf = reasm_buf[i];
+		reasm[i].map = reasm_map[i];
 	}
 	me.up = true;
 	/* Gratuitous ARP: the host side (QEMU's slirp) learns our MAC before
