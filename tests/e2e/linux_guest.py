@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 """kstub.ko in Debian's stock kernel, for the e2e tests (issue 15).
 
-  kit()          build kstub.ko (make linux-module), fetch and unpack the
-                 stock kernel (tools/linux_image.py), pack the initramfs:
-                 (vmlinux, initramfs, ko).  Fails with the reason when a
+  kit(extra=())  build kstub.ko (make linux-module), fetch and unpack the
+                 stock kernel (tools/linux_image.py), pack the initramfs
+                 (with extra (name, path) files): (vmlinux, initramfs, ko).  Fails with the reason when a
                  package cannot be fetched: never a silent skip.
   LinuxGuest     one QEMU booting that vmlinux (PVH) with 4 CPUs: COM1 the
                  console (a shell the tests type into), COM2 a pty for gdb,
@@ -33,7 +33,7 @@ CRASH = re.compile(r"^(?:\[[ \d.]+\] )?(?:BUG: |Oops: |int3: \d|general protecti
 _kit = None
 
 
-def kit():
+def kit(extra=()):
     global _kit
     if _kit:
         return _kit
@@ -52,24 +52,33 @@ def kit():
     if r.returncode:
         raise AssertionError("make linux-module failed:\n" + r.stdout[-3000:])
     ko = MODULE_DIR / "kstub.ko"
-    initrd = linux_image.initramfs(ko, INITRAMFS,
-                                   extra=[("ktarget.ko", MODULE_DIR / "ktarget.ko")])
+    # Extras (the benchmark's workload) get an initramfs of their own.
+    out = INITRAMFS if not extra else MODULE_DIR / "initramfs-extra.cpio.gz"
+    initrd = linux_image.initramfs(ko, out,
+                                   extra=[("ktarget.ko", MODULE_DIR / "ktarget.ko")]
+                                   + list(extra))
     _kit = (vmlinux, initrd, ko)
     return _kit
 
 
 class LinuxGuest(harness.Kernel):
-    """transport: "serial" (kstub=ttyS1, gdb on the COM2 pty) or "udp"
+    """transport: "serial" (kstub=ttyS1, gdb on the COM2 pty), "udp"
     (an e1000 on QEMU user networking, kstub=udp:10.0.2.15:PORT, gdb on
-    udp:127.0.0.1:PORT).  `args` are kstub.ko's arguments at boot,
-    `where` is gdb's target."""
+    udp:127.0.0.1:PORT) or "qemu" (no kstub.ko: QEMU's own gdbstub on a
+    TCP port, the benchmarks' peer).  `args` are kstub.ko's arguments at
+    boot, `where` is gdb's target."""
 
     def __init__(self, transport="serial", name=None, expect_crash=False,
                  cmdline=""):
         vmlinux, initrd, _ = kit()
         extra = ["-initrd", str(initrd)]
         self.transport = transport
-        if transport == "udp":
+        if transport == "qemu":
+            port = harness.free_udp_port()     # free for TCP as well, in practice
+            extra += ["-gdb", "tcp:127.0.0.1:%d" % port, "-nic", "none"]
+            args = ""
+            self.where = "127.0.0.1:%d" % port
+        elif transport == "udp":
             port = harness.free_udp_port()
             extra += harness.udp_netdev(port)
             args = "kstub=udp:10.0.2.15:%d" % port
