@@ -108,14 +108,14 @@ deps:
 unit: deps
 	@$(MAKE) --no-print-directory unit-build
 	@sh mk/run-unit.sh $(UNIT_BINS)
-	$(PYTHON) -m pytest -p no:cacheprovider -q tests/unit/test_kstub_xfer.py tests/unit/test_linux_peer.py
+	$(PYTHON) -m pytest -p no:cacheprovider -q tests/unit/test_kstub_xfer.py tests/unit/test_linux_peer.py tests/unit/test_kstub_symbols.py
 
 test: deps
 	@$(MAKE) --no-print-directory all
 	@sh mk/run-unit.sh $(UNIT_BINS)
 	@$(MAKE) --no-print-directory decode-zydis
 	@$(MAKE) --no-print-directory fuzz
-	$(PYTHON) -m pytest -p no:cacheprovider -q tests/unit/test_kstub_xfer.py tests/unit/test_linux_peer.py
+	$(PYTHON) -m pytest -p no:cacheprovider -q tests/unit/test_kstub_xfer.py tests/unit/test_linux_peer.py tests/unit/test_kstub_symbols.py
 	$(PYTHON) -m pytest -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 TRANSPORT ?= serial

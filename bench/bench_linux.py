@@ -101,8 +101,9 @@ def pairs(g, on, off, n=3):
 
 def tracepoint_cost(g, mi):
     """(added ns a call: kstub tracepoint, Linux kprobe event)."""
-    cli(mi, "trace %s" % PROBE_FN)
-    mi.command('-break-commands 1 "collect $regs"')
+    out = cli(mi, "trace %s" % PROBE_FN)
+    num = re.search(r"Tracepoint (\d+) at", out).group(1)
+    mi.command('-break-commands %s "collect $regs"' % num)
     cli(mi, "set circular-trace-buffer on")
     state = {}
 
@@ -136,14 +137,16 @@ def tracepoint_cost(g, mi):
         g.run("echo 0 > %s/tracing_on; echo 0 > %s/events/lp/g/enable; echo > %s/trace"
               % (T, T, T))
     b2, v2 = pairs(g, kp_on, kp_off)
-    code, flags = g.run("grep %s /sys/kernel/debug/kprobes/list 2>/dev/null || "
-                        "(mount -t debugfs debugfs /sys/kernel/debug; "
-                        "grep %s /sys/kernel/debug/kprobes/list)" % (PROBE_FN, PROBE_FN))
+    kp_on()
+    g.run("mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null")
+    code, out = g.run("cat /sys/kernel/debug/kprobes/list")
+    kp_off()
+    flags = [l for l in out.splitlines() if PROBE_FN in l and "cat " not in l]
     g.run("echo '-:lp/g' >> %s/kprobe_events" % T)
     mi.command("-exec-interrupt")
     stopped(mi)
     return {"tp_added": kstub_added, "tp_base": b, "kp_added": v2 - b2,
-            "kp_base": b2, "kp_flags": flags.strip().splitlines()[-1:] or [""],
+            "kp_base": b2, "kp_flags": flags[-1:] or [""],
             "tstatus": state.get("status", "")}
 
 

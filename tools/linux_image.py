@@ -96,7 +96,8 @@ def initramfs(ko, out, extra=(), log=print):
                 ("bin/busybox", x, bb.read_bytes()),
                 ("init", x, init.read_bytes()),
                 ("kstub.ko", 0o100644, Path(ko).read_bytes())]
-    entries += [(name, 0o100644, Path(p).read_bytes()) for name, p in extra]
+    entries += [(name, 0o100755 if os.access(p, os.X_OK) else 0o100644,
+                 Path(p).read_bytes()) for name, p in extra]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_bytes(gzip.compress(linux_peer.cpio_newc(entries), 1))

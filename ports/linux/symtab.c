@@ -148,6 +148,8 @@ static void rebuild_work(struct work_struct *w)
 	(void)w;
 	if (rebuild())
 		pr_warn("kstub: symbol table not refreshed after a module load\n");
+	else
+		pr_info("kstub: symbol table refreshed: %u symbols\n", READ_ONCE(blob_count));
 }
 static DECLARE_WORK(refresh, rebuild_work);
 

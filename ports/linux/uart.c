@@ -18,6 +18,10 @@
 #include "../../stub/kstub_port.h"
 #include "kstub_linux.h"
 
+/* Exported (GPL) by the 8250 core but declared only in its private
+ * header. */
+struct uart_8250_port *serial8250_get_port(int line);
+
 static u16 base;
 static int line = -1;
 static unsigned irq;
@@ -107,10 +111,17 @@ const struct rsp_transport *kl_uart_init(const char *tty, unsigned baud)
 		pr_err("kstub: no UART at %s (I/O 0x%x)\n", tty, base);
 		return NULL;
 	}
-	/* The 8250 driver holds the standard ports from boot: release its
-	 * line first (ttyS<idx> stays as an empty slot). */
-	serial8250_unregister_port(idx);
-	line = idx;
+	/* The 8250 driver holds the standard ports from boot: release the
+	 * line that has this I/O port (not always ttyS<idx>: ACPI may have
+	 * registered COM2 first). */
+	for (int l = 0; l < 4; l++) {
+		struct uart_8250_port *up = serial8250_get_port(l);
+		if (up && up->port.iobase == base && up->port.type != PORT_UNKNOWN) {
+			serial8250_unregister_port(l);
+			line = l;
+			break;
+		}
+	}
 	if (!request_region(base, 8, "kstub")) {
 		pr_err("kstub: I/O 0x%x (%s) is in use by another driver\n", base, tty);
 		kl_uart_exit();
@@ -134,7 +145,8 @@ void kl_uart_exit(void)
 		release_region(base, 8);
 	region = false;
 	if (line >= 0) {
-		/* Back to the 8250 driver, as it found the port at boot. */
+		/* Back to the 8250 driver, as it found the port at boot (it
+		 * may get another ttyS number). */
 		struct uart_8250_port up = { 0 };
 		up.port.iobase = base;
 		up.port.irq = irq;

@@ -366,3 +366,30 @@ def test_load_and_unload_twenty_times(guest):
         mi.command("-target-detach")
     finally:
         mi.close()
+
+
+def test_symbols_follow_module_loads(guest):
+    """kstub.ko rebuilds its symbol table when a module comes or goes;
+    `kstub symbols` then sees it (a new CRC: no stale cache)."""
+    start = len(guest.console)
+    code, out = guest.run("rmmod ktarget")
+    assert code == 0, out
+    guest.wait_for(r"kstub: symbol table refreshed", 60, start=start)
+    mi = attach(guest)
+    try:
+        out = cli(mi, "info address ktarget_work", check=False)
+        assert "No symbol" in out, out
+        mi.command("-target-detach")
+    finally:
+        mi.close()
+    start = len(guest.console)
+    code, out = guest.run("insmod /ktarget.ko")
+    assert code == 0, out
+    guest.wait_for(r"kstub: symbol table refreshed", 60, start=start)
+    mi = attach(guest)
+    try:
+        out = cli(mi, "info address ktarget_work")
+        assert re.search(r"\"ktarget_work\" is at 0xffffffffc0", out), out
+        mi.command("-target-detach")
+    finally:
+        mi.close()
