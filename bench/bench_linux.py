@@ -15,7 +15,8 @@ __x64_sys_getppid, measured by probe_bench (getppid() calls pinned to
 CPU 0, best of 5 rounds) beside a baseline timed alternately: a gdb
 tracepoint (`trace`, `collect $regs`, tstart) against a Linux kprobe
 event at the same function (p:__x64_sys_getppid, on ftrace, tracing on:
-both record every hit).
+both record every hit), and against a plain int3 kprobe event at the
+spot kstub's int3 takes (+5, past the ftrace NOP, optimization off).
 
 Rounds alternate the targets (--rounds, default 3); medians with
 min-max.  Never fails on a timing; TCG times compare only with the peer
@@ -137,16 +138,18 @@ def tracepoint_cost(g, mi):
         g.run("echo 0 > %s/tracing_on; echo 0 > %s/events/lp/g/enable; echo > %s/trace"
               % (T, T, T))
     b2, v2 = pairs(g, kp_on, kp_off)
-    kp_on()
-    g.run("mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null")
-    code, out = g.run("cat /sys/kernel/debug/kprobes/list")
-    kp_off()
-    flags = [l for l in out.splitlines() if PROBE_FN in l and "cat " not in l]
     g.run("echo '-:lp/g' >> %s/kprobe_events" % T)
+    # The same spot as kstub's int3 (past the ftrace NOP), as a plain
+    # int3 kprobe: optimization off.
+    g.run("echo 0 > /proc/sys/debug/kprobes-optimization; "
+          "echo 'p:lp/g %s+5' >> %s/kprobe_events" % (PROBE_FN, T))
+    b3, v3 = pairs(g, kp_on, kp_off)
+    g.run("echo '-:lp/g' >> %s/kprobe_events; "
+          "echo 1 > /proc/sys/debug/kprobes-optimization" % T)
     mi.command("-exec-interrupt")
     stopped(mi)
     return {"tp_added": kstub_added, "tp_base": b, "kp_added": v2 - b2,
-            "kp_base": b2, "kp_flags": flags[-1:] or [""],
+            "kp_base": b2, "k3_added": v3 - b3, "k3_base": b3,
             "tstatus": state.get("status", "")}
 
 
@@ -218,13 +221,16 @@ def main():
           % a.rounds, ["", "kstub.ko serial", "kstub.ko UDP", "QEMU gdbstub",
                        "UDP / QEMU"], rows)
     tp, kp = col("serial", "tp_added"), col("serial", "kp_added")
+    k3 = col("serial", "k3_added")
     table("A probe hit at %s: ns added to getppid() (best of 5 x 20000 calls, "
-          "3 pairs each)" % PROBE_FN,
-          ["", "added ns", "baseline ns", "kstub / Linux"],
-          [["gdb tracepoint through kstub.ko (collect $regs)", fmt_stat(tp),
-            fmt_stat(col("serial", "tp_base")), "%.2f" % (median(tp) / median(kp))],
-           ["Linux kprobe event (%s)" % rounds[-1]["serial"]["kp_flags"][0].strip(),
-            fmt_stat(kp), fmt_stat(col("serial", "kp_base")), ""]])
+          "3 pairs each, tracing on)" % PROBE_FN,
+          ["", "added ns", "baseline ns", "kstub / this"],
+          [["gdb tracepoint through kstub.ko (int3 at +5, collect $regs)", fmt_stat(tp),
+            fmt_stat(col("serial", "tp_base")), ""],
+           ["Linux kprobe event at +0 (on ftrace)", fmt_stat(kp),
+            fmt_stat(col("serial", "kp_base")), "%.2f" % (median(tp) / median(kp))],
+           ["Linux kprobe event at +5 (int3, optimization off)", fmt_stat(k3),
+            fmt_stat(col("serial", "k3_base")), "%.2f" % (median(tp) / median(k3))]])
     return 0
 
 

@@ -87,7 +87,10 @@ class LinuxGuest(harness.Kernel):
             args = "kstub=ttyS1"
             self.where = None       # the pty, once QEMU announced it
             extra += ["-nic", "none"]   # not QEMU's default e1000
-        cl = "console=ttyS0 nokaslr panic=-1 kg.args=%s %s" % (
+        # tsc=reliable: the TSC clocksource, as on current hardware (QEMU's
+        # TSC looks unsynchronized to Linux, which then picks HPET and loses
+        # the time of a long stop instead of seeing it).
+        cl = "console=ttyS0 nokaslr tsc=reliable panic=-1 kg.args=%s %s" % (
             args.replace(",", "+").replace(" ", ","), cmdline)
         super().__init__(cl.strip(), CPUS, gdb=True, memory="512M",
                          extra_args=extra, kernel=vmlinux, name=name,

@@ -393,3 +393,29 @@ def test_symbols_follow_module_loads(guest):
         mi.command("-target-detach")
     finally:
         mi.close()
+
+
+@pytest.mark.timeout(300)
+def test_long_stop_leaves_no_watchdog_or_rcu_report(guest):
+    """A 25 s stop: longer than RCU's stall timeout (21 s) and the soft
+    lockup threshold (20 s).  The guest runs on the TSC clocksource
+    (tsc=reliable), so its clock sees the whole stop; kstub.ko keeps RCU's
+    stall reports off while stopped and touches the watchdogs on resume."""
+    mi = attach(guest)
+    try:
+        mark = len(guest.console)
+        # Stopped: nothing may print; a report would show up after resume.
+        with pytest.raises(harness.WaitTimeout):
+            guest.wait_for(r"rcu: INFO|watchdog: BUG", 25, start=mark)
+        mi.command("-exec-continue")
+        mi.wait_for(r"^\*running", timeout=10)
+        # The soft lockup watchdog looks every 4 s: give it two looks.
+        code, out = guest.run("sleep 9; cat /proc/uptime")
+        assert code == 0, out
+        mi.command("-exec-interrupt")
+        stopped(mi)
+        mi.command("-target-detach")
+    finally:
+        mi.close()
+    tail = guest.console[mark:]
+    assert not linux_guest.CRASH.search(tail), tail[-3000:]
