@@ -224,6 +224,8 @@ static void unpark(struct kstub_cpu *c, struct arch_regs *r, int go)
 	c->step_wanted = go == GO_STEP;
 	arch_regs_set_pc(r, bp_resume_pc(arch_regs_pc(r)));
 	if (go == GO_STEP)
+		arch_step_hold_irqs(r, cpu);
+	if (go == GO_STEP)
 		tp_step_cancel(cpu);
 	/* A tracepoint's while-stepping goes on where the stop found it:
 	 * in this very frame (TF set in it; a frame of another context on
@@ -513,6 +515,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 
 	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
 		return;
+	arch_step_release_irqs(me);
 	/* A trap inside the debugger itself (say a watchpoint on memory gdb
 	 * asked us to read) is ignored. */
 	if (__atomic_load_n(&master, __ATOMIC_ACQUIRE) == (int)me)
@@ -603,6 +606,7 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 			c->step_wanted = true;
 			tp_step_cancel(me);
 			arch_set_step(r, true);
+			arch_step_hold_irqs(r, me);
 			others_held = true;
 		} else {
 			arch_set_step(r, tp_step_active(me) && arch_frame_tf(r));
@@ -636,6 +640,7 @@ bool kstub_nmi(struct arch_regs *r)
 	unsigned me = port_cpu_id();
 	if (!kstub_enabled() || me >= KSTUB_MAX_CPUS)
 		return false;
+	arch_step_release_irqs(me);
 	struct kstub_cpu *c = &ks.cpu[me];
 	bool ns_nmi = __atomic_exchange_n(&c->ns_nmi, false, __ATOMIC_ACQ_REL);
 	/* A CPU in the stub is parked, on its way in or on its way out:

@@ -83,6 +83,18 @@ u64 arch_cycles_hz(void);
 
 /* Single-step this frame on resume (or stop doing so). */
 void arch_set_step(struct arch_regs *r, bool on);
+/*
+ * gdb steps one CPU while the others stay parked: hold off this CPU's
+ * maskable interrupts for the step (QEMU's gdbstub does the same).  An
+ * interrupt taken in the step would run a handler that may wait for a
+ * parked CPU: the timekeeping seqcount it was writing, a lock it holds.
+ * The frame's flags stay as they are (gdb's view does not change).  hold:
+ * on the CPU about to step, with the frame it resumes; not for a hlt,
+ * which would then never wake.  release: on the same CPU at its next
+ * entry into the debugger (any trap or NMI), a no-op if nothing is held.
+ */
+void arch_step_hold_irqs(struct arch_regs *r, unsigned cpu);
+void arch_step_release_irqs(unsigned cpu);
 
 /* Software breakpoint instruction and its length. */
 extern const u8 arch_bp_insn[];

@@ -349,6 +349,33 @@ void arch_set_step(struct arch_regs *r, bool on)
 		r->rflags &= ~(u64)X86_EFLAGS_TF;
 }
 
+/* The task priority (CR8) a step raised, per CPU.  CR8 = 15 keeps every
+ * maskable interrupt pending; NMIs and exceptions still come. */
+static u8 step_cr8[64];
+static bool step_held[64];
+
+void arch_step_hold_irqs(struct arch_regs *r, unsigned cpu)
+{
+	u8 op;
+	u64 cr8;
+	if (cpu >= 64 || step_held[cpu])
+		return;
+	if (!arch_copy_safe(&op, (const void *)r->rip, 1) && op == 0xf4)
+		return;		/* hlt */
+	__asm__ volatile("mov %%cr8, %0" : "=r"(cr8));
+	step_cr8[cpu] = (u8)cr8;
+	step_held[cpu] = true;
+	__asm__ volatile("mov %0, %%cr8" :: "r"(15ull) : "memory");
+}
+
+void arch_step_release_irqs(unsigned cpu)
+{
+	if (cpu >= 64 || !step_held[cpu])
+		return;
+	step_held[cpu] = false;
+	__asm__ volatile("mov %0, %%cr8" :: "r"((u64)step_cr8[cpu]) : "memory");
+}
+
 int arch_hw_bp_check(u8 type, u64 addr, u64 len)
 {
 	if (type == 1)

@@ -6,6 +6,7 @@
 #include "../../stub/kstub.h"
 #include "../../stub/kstub_arch.h"
 #include "../../stub/bp.h"
+#include "../../stub/kstub_port.h"
 #include "../../hooks/patch.h"
 #include "probe.h"
 #include "regs.h"
@@ -58,6 +59,8 @@ static bool handle_db(struct arch_regs *r)
 
 bool arch_db_trap(struct arch_regs *r, u64 dr6)
 {
+	/* A step gdb asked for ends here: interrupts may come again. */
+	arch_step_release_irqs(port_cpu_id());
 	if (!kstub_enabled())
 		return false;
 
