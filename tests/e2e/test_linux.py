@@ -419,3 +419,25 @@ def test_long_stop_leaves_no_watchdog_or_rcu_report(guest):
         mi.close()
     tail = guest.console[mark:]
     assert not linux_guest.CRASH.search(tail), tail[-3000:]
+
+
+@pytest.mark.timeout(300)
+def test_many_stop_continue_cycles_never_stall(guest):
+    """150 breakpoint hits, each resumed with gdb's step over the
+    breakpoint (one CPU steps, the others stay parked).  A timer interrupt
+    taken in that step once spun forever on the timekeeping seqcount a
+    parked CPU held (1 stall in ~100 cycles over UDP): the step now holds
+    the CPU's interrupts off."""
+    mi = attach(guest)
+    try:
+        cli(mi, "break __x64_sys_newuname")
+        for i in range(150):
+            mi.command("-exec-continue")
+            m = stopped(mi, timeout=30)
+            assert 'reason="breakpoint-hit"' in m.string, (i, m.string)
+        cli(mi, "delete")
+        mi.command("-target-detach")
+    finally:
+        mi.close()
+    code, out = guest.run("cat /proc/uptime")
+    assert code == 0, out
