@@ -344,29 +344,39 @@ def build_probe(log=print):
     return exe
 
 
-def build_initramfs(log=print):
-    """build/linux-peer/initramfs.cpio.gz: busybox, /init, /probe_bench."""
-    bb, probe = find_busybox(log), build_probe(log)
-    init = SRC / "init.sh"
-    out = CACHE / "initramfs.cpio.gz"
-    inputs = [bb, probe, init, Path(__file__)]
+def busybox_initramfs(out, init, files, log=print, level=6):
+    """A gzip'd newc cpio at `out`: the usual directories and device
+    nodes, busybox-static as /bin/busybox, `init` as /init, and `files`
+    [(name in the archive, path)] (executable when the file is).  Kept
+    when newer than all of its inputs (and the caller's source, which
+    decides what goes in)."""
+    bb = find_busybox(log)
+    out = Path(out)
+    inputs = [bb, Path(init), Path(__file__)] + [Path(p) for _, p in files]
     if out.is_file() and all(out.stat().st_mtime >= p.stat().st_mtime
                              for p in inputs):
         return out
-    log("linux peer: initramfs (busybox-static, init.sh, probe_bench)")
     d, x = 0o40755, 0o100755
     entries = [(n, d, b"") for n in ("bin", "sbin", "usr", "usr/bin", "usr/sbin",
                                       "dev", "proc", "sys", "tmp", "root")]
     entries += [("dev/console", 0o20600, b"", (5, 1)),
                 ("dev/null", 0o20666, b"", (1, 3)),
                 ("bin/busybox", x, bb.read_bytes()),
-                ("init", x, init.read_bytes()),
-                ("probe_bench", x, probe.read_bytes())]
-    data = gzip.compress(cpio_newc(entries), 6)
+                ("init", x, Path(init).read_bytes())]
+    entries += [(name, x if os.access(p, os.X_OK) else 0o100644,
+                 Path(p).read_bytes()) for name, p in files]
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    tmp.write_bytes(data)
+    tmp.write_bytes(gzip.compress(cpio_newc(entries), level))
     os.replace(tmp, out)
     return out
+
+
+def build_initramfs(log=print):
+    """build/linux-peer/initramfs.cpio.gz: busybox, /init, /probe_bench."""
+    probe = build_probe(log)
+    return busybox_initramfs(CACHE / "initramfs.cpio.gz", SRC / "init.sh",
+                             [("probe_bench", probe)], log)
 
 
 # --- the peer ----------------------------------------------------------------

@@ -21,7 +21,6 @@ Failures raise linux_peer.Unavailable (str: why); as a tool, exit 1 with
 that reason.
 """
 import argparse
-import gzip
 import lzma
 import os
 import sys
@@ -82,27 +81,8 @@ def release_from_cache():
 def initramfs(ko, out, extra=(), log=print):
     """A gzip'd cpio at `out`: busybox-static, /init from
     ports/linux/guest/init.sh, /kstub.ko, and (name, path) extras."""
-    bb = linux_peer.find_busybox(log)
-    init = GUEST / "init.sh"
-    inputs = [bb, init, Path(ko), Path(__file__)] + [Path(p) for _, p in extra]
-    out = Path(out)
-    if out.is_file() and all(out.stat().st_mtime >= p.stat().st_mtime for p in inputs):
-        return out
-    d, x = 0o40755, 0o100755
-    entries = [(n, d, b"") for n in ("bin", "sbin", "usr", "usr/bin", "usr/sbin",
-                                      "dev", "proc", "sys", "tmp", "root")]
-    entries += [("dev/console", 0o20600, b"", (5, 1)),
-                ("dev/null", 0o20666, b"", (1, 3)),
-                ("bin/busybox", x, bb.read_bytes()),
-                ("init", x, init.read_bytes()),
-                ("kstub.ko", 0o100644, Path(ko).read_bytes())]
-    entries += [(name, 0o100755 if os.access(p, os.X_OK) else 0o100644,
-                 Path(p).read_bytes()) for name, p in extra]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_bytes(gzip.compress(linux_peer.cpio_newc(entries), 1))
-    os.replace(tmp, out)
-    return out
+    return linux_peer.busybox_initramfs(
+        out, GUEST / "init.sh", [("kstub.ko", ko)] + list(extra), log, level=1)
 
 
 def main():

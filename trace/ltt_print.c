@@ -4,6 +4,7 @@
  * events of each CPU as text on the console (as Linux's
  * ftrace_dump_on_oops does), read in place with the dump decoder.  Other
  * CPUs may still be logging: the decoder cuts a record being written.
+ * And `monitor ltt`, the recorder's state, for every host.
  */
 #include "ltt_print.h"
 #include "ltt_decode.h"
@@ -69,5 +70,40 @@ void ltt_print_last(unsigned n, void (*out)(const char *line))
 				ltt_dec_fields(r, false, line + k, sizeof(line) - k);
 			out(line);
 		}
+	}
+}
+
+void ltt_monitor(const char *args, void (*out)(const char *text))
+{
+	struct ltt_area *a = ltt_get_area();
+	char line[160];
+	if (!a) {
+		out("ltt: no trace buffer\n");
+		return;
+	}
+	while (*args == ' ')
+		args++;
+	if (!strcmp(args, "start")) {
+		ltt_start();
+	} else if (!strcmp(args, "stop")) {
+		ltt_stop();
+	} else if (*args && strcmp(args, "status")) {
+		out("usage: monitor ltt [status|start|stop]\n");
+		return;
+	}
+	kfmt_snprintf(line, sizeof(line),
+		      "ltt: %s, %s, %u CPUs x %u sub-buffers of %u bytes, %u events\n",
+		      a->active ? "tracing" : "stopped",
+		      a->mode == LTT_DISCARD ? "discard" : "overwrite", a->ncpus,
+		      a->n_subbufs, a->subbuf_size, a->nevents);
+	out(line);
+	for (u32 c = 0; c < a->ncpus; c++) {
+		struct ltt_cpu *cb = ltt_area_cpu(a, c);
+		kfmt_snprintf(line, sizeof(line),
+			      "  CPU %u: %lu events, lost full %lu wrap %lu toobig %lu nest %lu\n",
+			      c, cb->events, cb->lost[LTT_LOST_FULL],
+			      cb->lost[LTT_LOST_WRAP], cb->lost[LTT_LOST_TOOBIG],
+			      cb->lost[LTT_LOST_NEST]);
+		out(line);
 	}
 }

@@ -12,5 +12,11 @@
  * register dump; other CPUs may still be logging.
  */
 void ltt_print_last(unsigned n, void (*out)(const char *line));
+/*
+ * `monitor ltt [status|start|stop]`: start or stop, then the recorder's
+ * state and each CPU's counts, a line per call of out().  The debugger
+ * master (a host registers it as a monitor command).
+ */
+void ltt_monitor(const char *args, void (*out)(const char *text));
 
 #endif

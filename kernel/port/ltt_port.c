@@ -134,45 +134,10 @@ static void ltt_ctl(void *arg)
 	}
 }
 
-static void monitor_ltt(const char *args, void (*out)(const char *text))
-{
-	struct ltt_area *a = ltt_get_area();
-	char line[160];
-	if (!a) {
-		out("ltt: no trace buffer\n");
-		return;
-	}
-	while (*args == ' ')
-		args++;
-	if (!strcmp(args, "start")) {
-		ltt_start();
-	} else if (!strcmp(args, "stop")) {
-		ltt_stop();
-	} else if (*args && strcmp(args, "status")) {
-		out("usage: monitor ltt [status|start|stop]\n");
-		return;
-	}
-	kfmt_snprintf(line, sizeof(line),
-		      "ltt: %s, %s, %u CPUs x %u sub-buffers of %u bytes, %u events\n",
-		      a->active ? "tracing" : "stopped",
-		      a->mode == LTT_DISCARD ? "discard" : "overwrite", a->ncpus,
-		      a->n_subbufs, a->subbuf_size, a->nevents);
-	out(line);
-	for (u32 c = 0; c < a->ncpus; c++) {
-		struct ltt_cpu *cb = ltt_area_cpu(a, c);
-		kfmt_snprintf(line, sizeof(line),
-			      "  CPU %u: %lu events, lost full %lu wrap %lu toobig %lu nest %lu\n",
-			      c, cb->events, cb->lost[LTT_LOST_FULL],
-			      cb->lost[LTT_LOST_WRAP], cb->lost[LTT_LOST_TOOBIG],
-			      cb->lost[LTT_LOST_NEST]);
-		out(line);
-	}
-}
-
 static const struct kstub_monitor_cmd ltt_cmd = {
 	.name = "ltt",
 	.help = "ltt [status|start|stop]: the LTT trace buffer (gdb-scripts/kstub.py has more)",
-	.fn = monitor_ltt,
+	.fn = ltt_monitor,
 };
 
 static unsigned oops_events;

@@ -10,6 +10,7 @@
 #include <linux/utsname.h>
 #include "../../stub/kstub.h"
 #include "../../trace/ltt.h"
+#include "../../trace/ltt_print.h"
 #include "kstub_linux.h"
 
 static void monitor_ksyms(const char *args, void (*out)(const char *text))
@@ -26,42 +27,9 @@ static void monitor_ksyms(const char *args, void (*out)(const char *text))
 	out(line);
 }
 
-static void monitor_ltt(const char *args, void (*out)(const char *text))
-{
-	struct ltt_area *a = ltt_get_area();
-	char line[160];
-	while (*args == ' ')
-		args++;
-	if (!strcmp(args, "start")) {
-		ltt_start();
-	} else if (!strcmp(args, "stop")) {
-		ltt_stop();
-	} else if (*args && strcmp(args, "status")) {
-		out("usage: monitor ltt [status|start|stop]\n");
-		return;
-	}
-	snprintf(line, sizeof(line),
-		 "ltt: %s, %s, %u CPUs x %u sub-buffers of %u bytes, %u events\n",
-		 a->active ? "tracing" : "stopped",
-		 a->mode == LTT_DISCARD ? "discard" : "overwrite", a->ncpus,
-		 a->n_subbufs, a->subbuf_size, a->nevents);
-	out(line);
-	for (u32 c = 0; c < a->ncpus; c++) {
-		struct ltt_cpu *cb = ltt_area_cpu(a, c);
-		snprintf(line, sizeof(line),
-			 "  CPU %u: %llu events, lost full %llu wrap %llu toobig %llu nest %llu\n",
-			 c, (unsigned long long)cb->events,
-			 (unsigned long long)cb->lost[LTT_LOST_FULL],
-			 (unsigned long long)cb->lost[LTT_LOST_WRAP],
-			 (unsigned long long)cb->lost[LTT_LOST_TOOBIG],
-			 (unsigned long long)cb->lost[LTT_LOST_NEST]);
-		out(line);
-	}
-}
-
 static const struct kstub_monitor_cmd cmds[] = {
 	{ "ksyms", "ksyms: where the kallsyms table for `kstub symbols` is", monitor_ksyms },
-	{ "ltt", "ltt [status|start|stop]: the LTT trace buffer", monitor_ltt },
+	{ "ltt", "ltt [status|start|stop]: the LTT trace buffer", ltt_monitor },
 };
 
 void kl_monitor_init(void)
