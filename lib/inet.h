@@ -4,7 +4,7 @@
  * (RFC 768) as pure functions over byte buffers: parse (bytes in, a
  * struct or a drop reason out), build headers, the Internet checksum
  * (RFC 1071) and IPv4 reassembly into caller-provided buffers.  No I/O, no
- * allocation, no global state: the kernel's network layer (kernel/net.c)
+ * allocation, no global state: the kernel's network layer (net/net.c)
  * drives them, and the host unit tests (tests/unit/test_net.c) feed them
  * garbage under ASan/UBSan.
  *
@@ -31,7 +31,7 @@
 #define UDP_HLEN 8
 #define UDP_MAX_DATA (IPV4_MAX - IPV4_HLEN - UDP_HLEN)
 
-/* Why a packet was dropped; kernel/net.c counts drops by this cause. */
+/* Why a packet was dropped; net/net.c counts drops by this cause. */
 enum inet_err {
 	INET_OK = 0,
 	INET_SHORT,		/* fewer bytes than the headers claim */

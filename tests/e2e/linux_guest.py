@@ -143,16 +143,16 @@ def _unquote(s):
 
 
 def cli(mi, cmd, timeout=60, check=True):
-    """A CLI command through MI; the text it printed (console and log
-    records, and the error message with check=False).  Raises GdbMIError
-    on ^error when check."""
+    """A CLI command through MI; the text it printed (console, log and
+    target records: the stub's `O` output), and with check=False the error
+    message.  Raises GdbMIError on ^error when check."""
     mark = len(mi.lines)
     rec = mi.command('-interpreter-exec console "%s"' % cmd.replace('"', '\\"'),
                      timeout=timeout, check=check)
-    if rec.cls == "error":
-        return "error: %s" % rec.get("msg", "")
     out = []
     for line in mi.lines[mark:]:
-        if line[:2] in ('~"', '&"') and line.endswith('"'):
+        if line[:2] in ('~"', '&"', '@"') and line.endswith('"'):
             out.append(_unquote(line[2:-1]))
+    if rec.cls == "error":
+        out.append("error: %s" % rec.get("msg", ""))
     return "".join(out)

@@ -441,3 +441,34 @@ def test_many_stop_continue_cycles_never_stall(guest):
         mi.close()
     code, out = guest.run("cat /proc/uptime")
     assert code == 0, out
+
+
+def jump_label_site(mi):
+    """A jump label's code address in core kernel text, read from the
+    kernel's own __jump_table (struct jump_entry: s32 code, s32 target,
+    long key; code relative to the entry)."""
+    start = int(re.search(r"0x[0-9a-f]+", cli(mi, "print/x &__start___jump_table")).group(0), 16)
+    stext = int(re.search(r"0x[0-9a-f]+", cli(mi, "print/x &_stext")).group(0), 16)
+    etext = int(re.search(r"0x[0-9a-f]+", cli(mi, "print/x &_etext")).group(0), 16)
+    for i in range(64):
+        e = start + 16 * i
+        rel = int(re.search(r"= (-?\d+)", cli(mi, "print *(int *)0x%x" % e)).group(1))
+        code = e + rel
+        if stext <= code < etext:
+            return code
+    raise AssertionError("no jump label in core text among the first 64 entries")
+
+
+def test_sites_linux_patches_are_refused(guest):
+    """A jump label site: Linux rewrites it (static_branch_enable), so a
+    tracepoint there is refused, and gdb shows kstub's reason."""
+    mi = attach(guest)
+    try:
+        site = jump_label_site(mi)
+        cli(mi, "trace *0x%x" % site)
+        out = cli(mi, "tstart", check=False)
+        assert "jump label, static call or alternative" in out, out
+        cli(mi, "delete")
+        mi.command("-target-detach")
+    finally:
+        mi.close()

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
  * libFuzzer target: frames off the wire into lib/inet.c, the way
- * kernel/net.c uses it: Ethernet, then ARP or IPv4; IPv4 fragments into
+ * net/net.c uses it: Ethernet, then ARP or IPv4; IPv4 fragments into
  * reassembly (two slots, as in the kernel); whole datagrams into UDP.
  *
  * Input: records of [flags][len_hi][len_lo][len bytes of frame].  Flag

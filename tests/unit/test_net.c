@@ -484,7 +484,7 @@ static void reasm_rejects_inconsistent(void **state)
 }
 
 /*
- * The whole send path of kernel/net.c and back: a 16 KiB UDP datagram
+ * The whole send path of net/net.c and back: a 16 KiB UDP datagram
  * cut into 1500-byte-MTU fragments, delivered shuffled with duplicates,
  * reassembled and checked by udp_parse.
  */
@@ -539,7 +539,7 @@ static void reasm_udp_16k_shuffled(void **state)
 
 /* ---- garbage --------------------------------------------------------------- */
 
-/* Run one frame through the receive path the way kernel/net.c does. */
+/* Run one frame through the receive path the way net/net.c does. */
 static void receive(const u8 *f, size_t n)
 {
 	struct eth_frame e;
