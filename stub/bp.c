@@ -71,6 +71,8 @@ int bp_add(u64 addr)
 	/* An int3 inside a jump probe's jmp would cut it in two. */
 	if (!why && hook_in_jump(at))
 		why = "inside a jump-optimized probe's jmp";
+	if (find_at(at))
+		why = "another breakpoint's int3 is there (past a kernel-patched NOP)";
 	if (why) {
 		/* gdb's Z0 error carries no text: the kernel log does. */
 		char line[128];
@@ -78,8 +80,6 @@ int bp_add(u64 addr)
 		port_log(line);
 		return -1;
 	}
-	if (find_at(at))
-		return -1;
 	/* Refuse addresses we cannot read: gdb then reports the error. */
 	if (arch_mem_read(probe, at, ARCH_BP_LEN))
 		return -1;
@@ -226,7 +226,7 @@ void bp_insert_all_mode(enum patch_mode mode)
 	size_t n = 0;
 	for (int i = 0; i < BP_MAX; i++) {
 		struct bp *b = &bps[i];
-		if (!b->used || b->inserted || hook_in_jump(b->addr))
+		if (!b->used || b->inserted || hook_in_jump(b->at))
 			continue;	/* (a jump probe came after it) */
 		if (arch_mem_read(b->orig, b->at, ARCH_BP_LEN))
 			continue;

@@ -223,10 +223,10 @@ static void unpark(struct kstub_cpu *c, struct arch_regs *r, int go)
 	arch_hw_bp_load(ks.hw);
 	c->step_wanted = go == GO_STEP;
 	arch_regs_set_pc(r, bp_resume_pc(arch_regs_pc(r)));
-	if (go == GO_STEP)
+	if (go == GO_STEP) {
 		arch_step_hold_irqs(r, cpu);
-	if (go == GO_STEP)
 		tp_step_cancel(cpu);
+	}
 	/* A tracepoint's while-stepping goes on where the stop found it:
 	 * in this very frame (TF set in it; a frame of another context on
 	 * this CPU, an interrupt, must not be stepped). */

@@ -67,7 +67,6 @@ unsigned kl_nmi_call_others(void (*fn)(void *), void *arg)
 {
 	unsigned me = raw_smp_processor_id(), n = 0, cpu;
 	unsigned long flags;
-	struct cpumask *mask = NULL;
 
 	local_irq_save(flags);
 	while (!arch_spin_trylock(&call_lock)) {
@@ -100,7 +99,6 @@ unsigned kl_nmi_call_others(void (*fn)(void *), void *arg)
 			}
 		}
 	}
-	(void)mask;
 	arch_spin_unlock(&call_lock);
 	local_irq_restore(flags);
 	return n;
