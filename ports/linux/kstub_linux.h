@@ -10,6 +10,7 @@
 #include <linux/ptrace.h>
 
 struct arch_regs;
+struct module;
 struct rsp_transport;
 
 /* ksyms.c: symbols Linux does not export, found through kallsyms at
@@ -25,6 +26,8 @@ bool kl_sym_of(unsigned long addr, unsigned long *start, unsigned long *size,
 bool kl_core_kernel_text(unsigned long addr);
 bool kl_kprobe_blacklisted(unsigned long addr);
 bool kl_module_text(unsigned long addr);
+/* The module whose text holds addr, or NULL.  Preemption off. */
+struct module *kl_module_of(unsigned long addr);
 bool kl_has_fixup(unsigned long addr);
 /* Does the kernel patch this byte itself (ftrace NOP, jump label, static
  * call)?  The reason, or NULL.  Any context. */

@@ -86,6 +86,11 @@ bool kl_core_kernel_text(unsigned long addr)
 	return core_text(addr);
 }
 
+struct module *kl_module_of(unsigned long addr)
+{
+	return module_text(addr);
+}
+
 bool kl_module_text(unsigned long addr)
 {
 	bool yes;

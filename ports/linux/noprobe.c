@@ -8,7 +8,9 @@
  *  - bytes Linux rewrites itself: ftrace call sites (asked of ftrace),
  *    jump labels, static calls and alternatives of the core kernel
  *    (their tables, read here once, since the kernel's own checks take
- *    mutexes).
+ *    mutexes), and the jump labels and static calls of the module the
+ *    address is in (its own tables, kept in struct module; the caller
+ *    runs with preemption off, as in any stop, so it cannot go away).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -16,6 +18,8 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/kallsyms.h>
+#include <linux/jump_label.h>
+#include <linux/static_call_types.h>
 #include "kstub_linux.h"
 
 struct kl_range {
@@ -132,8 +136,34 @@ const char *kl_noprobe(unsigned long addr)
 	return NULL;
 }
 
+static bool overlaps(unsigned long a, size_t alen, unsigned long b, size_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* A module's jump labels and static call sites (not sorted for us: a
+ * scan; modules have tens of them). */
+static const char *module_sites(unsigned long addr, size_t len)
+{
+	const char *why = NULL;
+	preempt_disable_notrace();
+	struct module *m = kl_module_of(addr);
+	for (unsigned i = 0; m && !why && i < m->num_jump_entries; i++)
+		if (overlaps(addr, len, jump_entry_code(&m->jump_entries[i]), 5))
+			why = "jump label (Linux patches it)";
+	for (int i = 0; m && !why && i < m->num_static_call_sites; i++) {
+		const struct static_call_site *s = &m->static_call_sites[i];
+		if (overlaps(addr, len, (unsigned long)&s->addr + s->addr, 5))
+			why = "static call (Linux patches it)";
+	}
+	preempt_enable_notrace();
+	return why;
+}
+
 const char *kl_sites_reserved(unsigned long addr, size_t len)
 {
+	if (!kl_core_kernel_text(addr))
+		return module_sites(addr, len);
 	/* The first site starting at or after addr + len, then look back
 	 * over the ones before it: sites are short (<= 255 bytes). */
 	size_t lo = 0, hi = nsites;

@@ -459,16 +459,28 @@ def jump_label_site(mi):
     raise AssertionError("no jump label in core text among the first 64 entries")
 
 
+def module_jump_label_site(mi):
+    """ktarget_keyed's static branch: the first NOP after the function's
+    first instruction (ftrace's) in its disassembly."""
+    out = cli(mi, "x/12i ktarget_keyed")
+    for m in re.finditer(r"(0x[0-9a-f]+) <ktarget_keyed\+(\d+)>:\s+(\S+)", out):
+        if int(m.group(2)) > 0 and m.group(3) in ("xchg", "nop", "nopl", "nopw"):
+            return int(m.group(1), 16)
+    raise AssertionError("no jump label NOP in ktarget_keyed:\n" + out)
+
+
 def test_sites_linux_patches_are_refused(guest):
-    """A jump label site: Linux rewrites it (static_branch_enable), so a
-    tracepoint there is refused, and gdb shows kstub's reason."""
+    """Jump label sites in core kernel and module text: Linux rewrites
+    them (static_branch_enable), so a tracepoint there is refused, and
+    gdb shows kstub's reason."""
     mi = attach(guest)
     try:
-        site = jump_label_site(mi)
-        cli(mi, "trace *0x%x" % site)
-        out = cli(mi, "tstart", check=False)
-        assert "jump label, static call or alternative" in out, out
-        cli(mi, "delete")
+        for site, why in ((jump_label_site(mi), "jump label, static call or alternative"),
+                          (module_jump_label_site(mi), "jump label (Linux patches it)")):
+            cli(mi, "trace *0x%x" % site)
+            out = cli(mi, "tstart", check=False)
+            assert why in out, out
+            cli(mi, "delete")
         mi.command("-target-detach")
     finally:
         mi.close()

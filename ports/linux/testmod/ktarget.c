@@ -2,18 +2,30 @@
 /*
  * ktarget.ko: a module for kstub.ko's tests to set tracepoints and
  * breakpoints in module text (tests/e2e/test_linux.py).  Writing N to
- * /sys/module/ktarget/parameters/poke calls ktarget_work(N) once.
+ * /sys/module/ktarget/parameters/poke calls ktarget_work(N) once, and
+ * ktarget_keyed(N), which holds a jump label (a static key).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/jump_label.h>
 
 static unsigned long total;
+/* A jump label in module text: kstub.ko must refuse to patch its site. */
+static DEFINE_STATIC_KEY_FALSE(ktarget_double);
 
 noinline unsigned long ktarget_work(unsigned long n)
 {
 	total += n;
 	return total * 3 + n;
+}
+
+noinline unsigned long ktarget_keyed(unsigned long n)
+{
+	unsigned long r = n * 5 + total;
+	if (static_branch_unlikely(&ktarget_double))
+		r *= 2;
+	return r;
 }
 EXPORT_SYMBOL_GPL(ktarget_work);
 
@@ -24,7 +36,8 @@ static int poke_set(const char *val, const struct kernel_param *kp)
 	(void)kp;
 	if (err)
 		return err;
-	pr_info("ktarget: work(%lu) = %lu\n", n, ktarget_work(n));
+	pr_info("ktarget: work(%lu) = %lu, keyed %lu\n", n, ktarget_work(n),
+		ktarget_keyed(n));
 	return 0;
 }
 
