@@ -46,7 +46,8 @@ static int kl_die(struct notifier_block *nb, unsigned long val, void *data)
 		break;
 	}
 	case DIE_OOPS:
-		if (!kstub_link_in_use())
+		/* With a gdb attached, the oops stops there first. */
+		if (!kstub_attached())
 			return NOTIFY_DONE;
 		kl_regs_in(&r, a->regs, a->trapnr);
 		{
