@@ -47,7 +47,7 @@ def log(s):
     print(s, file=sys.stderr, flush=True)
 
 
-def attach(g, kstub):
+def attach(g):
     mi = harness.GdbMI(kernel_elf=None, timeout=120)
     mi.command("-gdb-set architecture i386:x86-64")
     mi.command("-target-select remote %s" % g.where, timeout=60)
@@ -159,13 +159,10 @@ def one_round(cycles, tmp):
         g = linux_guest.LinuxGuest(target, name="bench_linux-" + target)
         try:
             g.start()
-            mi = attach(g, target != "qemu")
+            mi = attach(g)
             try:
                 if target != "qemu":
                     cli(mi, "kstub symbols", timeout=300)
-                    res["syms"] = re.search(r"from (\S+\.syms)",
-                                            cli(mi, "info files")
-                                            or "") and None
                 else:
                     cli(mi, "symbol-file %s" % symbols_file())
                 r = read_and_stops(mi, cycles, tmp)
