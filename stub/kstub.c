@@ -582,6 +582,13 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	/* gdb assumes a stop selects the stopped thread for 'g'. */
 	ks.stop_cpu = (int)me;
 	ks.g_cpu = (int)me;
+	/* A console line that found the link taken (a CPU's Ctrl-C poll)
+	 * waits for the next pump, and the next one after this is the end
+	 * of the session: out with it now, it is often the line that says
+	 * why we stopped ("waiting for gdb").  Not when gdb's packet is in
+	 * the UART: its 16-byte FIFO would overflow while we write. */
+	if (!for_packet)
+		console_pump(me);
 
 	bool report = !for_packet;
 	for (;;) {
