@@ -7,6 +7,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/kdebug.h>
+#include <linux/string.h>
 #include <linux/notifier.h>
 #include <linux/hrtimer.h>
 #include <linux/percpu.h>
@@ -49,13 +50,19 @@ static int kl_die(struct notifier_block *nb, unsigned long val, void *data)
 		/* With a gdb attached, the oops stops there first. */
 		if (!kstub_attached())
 			return NOTIFY_DONE;
-		kl_regs_in(&r, a->regs, a->trapnr);
 		{
+			/* trapnr is the task's thread.trap_nr, which the
+			 * page-fault oops (the only one whose str is
+			 * "Oops") leaves as the task's last trap, often 0:
+			 * gdb saw SIGFPE for a NULL pointer write. */
+			int trap = strcmp(a->str, "Oops") ? a->trapnr : VEC_PF;
 			struct kstub_stop st = {
 				.kind = KSTUB_STOP_FAULT,
-				.sig = arch_fault_signal(a->trapnr),
+				.sig = arch_fault_signal(trap),
 				.why = a->str,
 			};
+			kl_regs_in(&r, a->regs, trap);
+			r.error = (u64)a->err;
 			kstub_enter(&r, &st);
 		}
 		kl_regs_out(a->regs, &r);

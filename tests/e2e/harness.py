@@ -628,6 +628,27 @@ class PtyKernel(Kernel):
         """Let the paused CPUs run (the QEMU monitor's `cont`)."""
         self.send("cont\n")
 
+    def cpu_state(self, timeout=10):
+        """Where each vCPU is, from the QEMU monitor (`info registers -a`):
+        a line per CPU with rip, its kernel symbol and IF.  For the report
+        of a test that waited in vain: stuck in the stub, or running?"""
+        start = len(self.console)
+        self.send("info registers -a\n")
+        try:
+            self.wait_for(r"(?s)(?:RIP=.*?){%d}\(qemu\)" % self.cpus, timeout,
+                          start=start, partial=True)
+        except WaitTimeout:
+            pass
+        syms = ElfSymbols(self.kernel)
+        out = []
+        for cpu, (rip, rfl) in enumerate(re.findall(
+                r"RIP=([0-9a-f]+) RFL=([0-9a-f]+)", self.console[start:])):
+            names, off = syms.lookup(int(rip, 16))
+            where = "%s+%#x" % (min(names), off) if names else "?"
+            out.append("CPU%d rip=%s <%s> IF=%d" % (cpu, rip, where,
+                                                    int(rfl, 16) >> 9 & 1))
+        return "\n".join(out) or "(no answer from the QEMU monitor)"
+
 
 class Bridge:
     """build/host/kstub-bridge on `port` with --gdb-port 0 and `args`.
@@ -646,6 +667,9 @@ class Bridge:
         self.name = name
         self.expect_crash = expect_crash
         self.cpus, self.cmdline = 0, "kstub-bridge " + str(port)  # reports
+        # A function giving more text for the report of a vain wait (the
+        # CPUs' state, from the QEMU behind the line).
+        self.diagnose = None
         self.gdb_target = None
         self.proc = None
         self._cond = threading.Condition()
@@ -709,10 +733,13 @@ class Bridge:
                                                           self.tail()))
             left = deadline - time.monotonic()
             if left <= 0:
+                more = ""
+                if self.diagnose:
+                    more = "\n--- diagnosis ---\n" + self.diagnose()
                 raise WaitTimeout("timed out after %gs waiting for /%s/ on "
-                                  "kstub-bridge's %s\n%s" % (scaled(timeout),
-                                                             rx.pattern, what,
-                                                             self.tail()))
+                                  "kstub-bridge's %s\n%s%s" % (scaled(timeout),
+                                                               rx.pattern, what,
+                                                               self.tail(), more))
             with self._cond:
                 self._cond.wait(min(left, 0.5))
 

@@ -67,8 +67,15 @@ def line(request):
         k = harness.PtyKernel(cmdline, cpus, name=name + "-qemu")
         made.append(k)
         k.start()
-        b = harness.Bridge(k.tty, *bridge_args, name=name, **kw)
+        # Every packet, for the report of a wait in vain.
+        harness.LOG_DIR.mkdir(parents=True, exist_ok=True)
+        trace = harness.LOG_DIR / (re.sub(r"[^\w.-]", "_", name) + ".rsp.log")
+        b = harness.Bridge(k.tty, "--trace-rsp", trace, *bridge_args,
+                           name=name, **kw)
         b.cpus, b.cmdline = cpus, cmdline + " (console through kstub-bridge)"
+        b.diagnose = lambda: "%s\n--- last packets (%s) ---\n%s" % (
+            k.cpu_state(), trace.name, harness._tail(
+                trace.read_text(errors="replace") if trace.exists() else "", 25))
         made.append(b)
         reports.append(b)
         b.start()

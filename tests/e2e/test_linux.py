@@ -486,3 +486,38 @@ def test_sites_linux_patches_are_refused(guest):
         mi.command("-target-detach")
     finally:
         mi.close()
+
+
+def test_oops_stops_in_gdb_first(guest):
+    """Last: it taints the kernel and leaves ktarget's parameter lock held
+    by the task that died.  An oops with gdb attached stops there first
+    (the die notifier's DIE_OOPS), at the faulting instruction, as
+    SIGSEGV; continue lets Linux's oops go on: the writing task is
+    killed, the kernel runs on, and gdb detaches from it as usual."""
+    mi = attach(guest)
+    try:
+        mi.command("-exec-continue")
+        mi.wait_for(r"^\*running", timeout=10)
+        guest.expect_crash = True       # this Oops is the test's
+        start = len(guest.console)
+        guest.send("sh -c 'echo 1 > /sys/module/ktarget/parameters/oops'\n")
+        m = stopped(mi)
+        assert 'signal-name="SIGSEGV"' in m.string, m.string
+        out = cli(mi, "x/i $pc")
+        assert "<ktarget_oops+" in out, out
+        out = cli(mi, "info registers rip cs")
+        assert re.search(r"^cs\s+0x10\b", out, re.M), out
+        # Linux printed its report before the notifier: gdb sees the
+        # oops before anything is torn down.
+        guest.wait_for(r"BUG: kernel NULL pointer dereference, address: 0+\b",
+                       10, start=start)
+        mi.command("-exec-continue")
+        mi.wait_for(r"^\*running", timeout=10)
+        mi.command("-exec-interrupt")
+        stopped(mi)
+        mi.command("-target-detach")
+    finally:
+        mi.close()
+    guest.wait_for(r"^Killed|Segmentation fault", 30, start=start)
+    code, out = guest.run("uname -r; grep -c '^kstub ' /proc/modules")
+    assert code == 0 and "amd64" in out, out

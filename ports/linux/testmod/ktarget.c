@@ -3,7 +3,9 @@
  * ktarget.ko: a module for kstub.ko's tests to set tracepoints and
  * breakpoints in module text (tests/e2e/test_linux.py).  Writing N to
  * /sys/module/ktarget/parameters/poke calls ktarget_work(N) once, and
- * ktarget_keyed(N), which holds a jump label (a static key).
+ * ktarget_keyed(N), which holds a jump label (a static key).  Writing
+ * to .../parameters/oops oopses in ktarget_oops(), for the test that an
+ * oops stops in gdb first (the writing task dies; the kernel runs on).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -29,6 +31,14 @@ noinline unsigned long ktarget_keyed(unsigned long n)
 }
 EXPORT_SYMBOL_GPL(ktarget_work);
 
+/* NULL.  Read with READ_ONCE so the compiler cannot see it is. */
+static unsigned long *ktarget_nowhere;
+
+noinline void ktarget_oops(unsigned long n)
+{
+	WRITE_ONCE(*READ_ONCE(ktarget_nowhere), n);
+}
+
 static int poke_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned long n;
@@ -44,6 +54,18 @@ static int poke_set(const char *val, const struct kernel_param *kp)
 static const struct kernel_param_ops poke_ops = { .set = poke_set };
 module_param_cb(poke, &poke_ops, NULL, 0200);
 MODULE_PARM_DESC(poke, "write N: call ktarget_work(N)");
+
+static int oops_set(const char *val, const struct kernel_param *kp)
+{
+	(void)val;
+	(void)kp;
+	ktarget_oops(1);
+	return 0;
+}
+
+static const struct kernel_param_ops oops_ops = { .set = oops_set };
+module_param_cb(oops, &oops_ops, NULL, 0200);
+MODULE_PARM_DESC(oops, "write anything: a NULL pointer write (an oops)");
 
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_DESCRIPTION("a target for kstub.ko's module-text tests");
