@@ -304,6 +304,28 @@ static bool worth_reporting(const struct kstub_stop *st)
 	}
 }
 
+/*
+ * A breakpoint or watchpoint hit whose CPU was rounded up on its way in
+ * (the NMI came between the trap and in_stub) reaches kstub_enter only
+ * after that session: one that may have deleted it (z0, a D).  Entering
+ * would stop the kernel for a gdb that did not ask, or that has gone.
+ * The CPU goes on instead: a deleted int3 has its bytes back, so it runs
+ * the real instruction (as a parked CPU's unreported hit does).
+ */
+static bool stop_stale(const struct kstub_stop *st, struct arch_regs *r)
+{
+	switch (st->kind) {
+	case KSTUB_STOP_SWBREAK:
+		return !bp_known(bp_resume_pc(arch_regs_pc(r)));
+	case KSTUB_STOP_WATCH:
+	case KSTUB_STOP_RWATCH:
+	case KSTUB_STOP_AWATCH:
+		return !worth_reporting(st);
+	default:
+		return false;
+	}
+}
+
 bool kstub_step_other(int cpu)
 {
 	struct kstub_cpu *c = &ks.cpu[cpu];
@@ -530,6 +552,10 @@ void kstub_enter(struct arch_regs *r, const struct kstub_stop *stop)
 	 */
 	if ((stop->kind == KSTUB_STOP_ATTACH || stop->kind == KSTUB_STOP_BREAKIN) &&
 	    c->poll_gen != __atomic_load_n(&release_gen, __ATOMIC_ACQUIRE)) {
+		leave_stub(me, r, false);
+		return;
+	}
+	if (stop_stale(stop, r)) {
 		leave_stub(me, r, false);
 		return;
 	}

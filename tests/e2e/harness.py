@@ -640,13 +640,30 @@ class PtyKernel(Kernel):
         except WaitTimeout:
             pass
         syms = ElfSymbols(self.kernel)
+        lo, hi = syms.text[0][0], syms.text[-1][0] + 0x10000
+
+        def sym(a):
+            names, off = syms.lookup(a)
+            return "%s+%#x" % (min(names), off) if names else "?"
+
+        regs = self.console[start:]
         out = []
-        for cpu, (rip, rfl) in enumerate(re.findall(
-                r"RIP=([0-9a-f]+) RFL=([0-9a-f]+)", self.console[start:])):
-            names, off = syms.lookup(int(rip, 16))
-            where = "%s+%#x" % (min(names), off) if names else "?"
-            out.append("CPU%d rip=%s <%s> IF=%d" % (cpu, rip, where,
+        for cpu, (rsp, rip, rfl) in enumerate(re.findall(
+                r"RSP=([0-9a-f]+).*?RIP=([0-9a-f]+) RFL=([0-9a-f]+)", regs, re.S)):
+            out.append("CPU%d rip=%s <%s> IF=%d" % (cpu, rip, sym(int(rip, 16)),
                                                     int(rfl, 16) >> 9 & 1))
+            # Text addresses on its stack: a backtrace, give or take.
+            at = len(self.console)
+            self.send("cpu %d\nx/256gx 0x%s\n" % (cpu, rsp))
+            try:
+                self.wait_for(r"^%016x:" % (int(rsp, 16) + 0x7f0), timeout,
+                              start=at)
+            except WaitTimeout:
+                continue
+            words = [int(w, 16) for w in re.findall(
+                r"0x([0-9a-f]{16})", self.console[at:])]
+            calls = [sym(w) for w in words if lo <= w < hi]
+            out.append("  stack: " + " ".join(calls[:40]))
         return "\n".join(out) or "(no answer from the QEMU monitor)"
 
 
@@ -704,6 +721,18 @@ class Bridge:
     def messages(self):
         with self._cond:
             return bytes(self._err.data).decode("utf-8", "replace")
+
+    def proc_state(self):
+        """Where the bridge process is: running, or blocked in what."""
+        pid = self.proc.pid
+        try:
+            st = Path("/proc/%d/stat" % pid).read_text().split(") ")[1][0]
+            wchan = Path("/proc/%d/wchan" % pid).read_text()
+            sysc = Path("/proc/%d/syscall" % pid).read_text().split()[0]
+        except (OSError, IndexError) as e:
+            return "kstub-bridge (pid %d): %s" % (pid, e)
+        return "kstub-bridge (pid %d): state %s, wchan %s, syscall %s" % (
+            pid, st, wchan or "-", sysc)
 
     def tail(self, lines=40):
         return _tail(self.console, lines) + "\n--- bridge messages ---\n" + \

@@ -73,8 +73,8 @@ def line(request):
         b = harness.Bridge(k.tty, "--trace-rsp", trace, *bridge_args,
                            name=name, **kw)
         b.cpus, b.cmdline = cpus, cmdline + " (console through kstub-bridge)"
-        b.diagnose = lambda: "%s\n--- last packets (%s) ---\n%s" % (
-            k.cpu_state(), trace.name, harness._tail(
+        b.diagnose = lambda: "%s\n%s\n--- last packets (%s) ---\n%s" % (
+            k.cpu_state(), b.proc_state(), trace.name, harness._tail(
                 trace.read_text(errors="replace") if trace.exists() else "", 25))
         made.append(b)
         reports.append(b)
