@@ -21,6 +21,7 @@ void kstub_port_wait(void);
 void ltt_port_init(void);
 void hooks_port_init(void);
 void hooks_selftest_start(void);
+void kstub_selftest_start(void);
 void tp_bench_start(void);
 
 /* Per-CPU data pointer in GS base, descriptor tables loaded. */
@@ -73,6 +74,7 @@ void kmain(u32 start_info)
 	demo_start();                   /* demo_fib, demo_counter, demo_watch */
 	bench_mem_init();               /* bench_random, bench_zeros */
 	hooks_selftest_start();         /* hooks.selftest, hooks.stress=N */
+	kstub_selftest_start();         /* kstub.selftest */
 	tp_bench_start();               /* tp.bench: bench/bench_tp.py */
 	user_start();                   /* the ring-3 task */
 	start_heartbeat();
