@@ -39,7 +39,12 @@ size_t kl_ftrace_nop_at(unsigned long addr);
 long kl_copy_to_kernel_nofault(void *dst, const void *src, size_t n);
 /* The watchdog and RCU calls a long stop needs (kgdb's list). */
 void kl_touch_watchdogs(void);
+/* on: RCU stall reports off (a stop begins; the master, IRQs off);
+ * off: back on a second later, from kl_rcu_stall_settle(). */
 void kl_rcu_stall_suppress(bool on);
+/* The poll timer (hard IRQ), and unload with now = true: stall reports
+ * back on once the second after a stop is over. */
+void kl_rcu_stall_settle(bool now);
 
 /* arch_glue.c: the writable text alias (a PTE slot a CPU and context);
  * load and unload, task context. */

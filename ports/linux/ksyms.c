@@ -9,6 +9,7 @@
 #include <linux/kallsyms.h>
 #include <linux/nmi.h>
 #include <linux/ftrace.h>
+#include <asm/tsc.h>
 #include "../../lib/types.h"
 #include "kstub_linux.h"
 
@@ -144,8 +145,37 @@ void kl_touch_watchdogs(void)
 		rcu_stall_reset();
 }
 
+/*
+ * RCU stall reports stay off for a while after a stop.  jiffies catch up
+ * with the stop only at the timekeeping CPU's next tick; a grace period
+ * that starts before that records its start (and the stall deadline) in
+ * stale jiffies, and a 25 s stop then came out as a "self-detected
+ * stall" of 6,400 jiffies (1 run in 30 of the long-stop test).  The
+ * stall clock is reset once more when the reports come back on, with
+ * jiffies up to date.  TSC cycles; 0: not pending.
+ */
+static u64 stall_quiet_until;
+
 void kl_rcu_stall_suppress(bool on)
 {
-	if (rcu_stall_suppress)
-		WRITE_ONCE(*rcu_stall_suppress, on);
+	if (!rcu_stall_suppress)
+		return;
+	if (on) {
+		WRITE_ONCE(stall_quiet_until, 0);
+		WRITE_ONCE(*rcu_stall_suppress, 1);
+	} else {
+		WRITE_ONCE(stall_quiet_until, rdtsc() + (u64)tsc_khz * 1000);
+	}
+}
+
+void kl_rcu_stall_settle(bool now)
+{
+	u64 until = READ_ONCE(stall_quiet_until);
+	if (!until || (!now && rdtsc() < until))
+		return;
+	if (cmpxchg(&stall_quiet_until, until, 0) != until)
+		return;
+	if (rcu_stall_reset)
+		rcu_stall_reset();
+	WRITE_ONCE(*rcu_stall_suppress, 0);
 }

@@ -111,6 +111,7 @@ static enum hrtimer_restart kl_poll(struct hrtimer *t)
 	struct pt_regs *p = get_irq_regs();
 	if (raw_smp_processor_id() == 0)
 		pin_while_attached();
+	kl_rcu_stall_settle(false);
 	if (p && !user_mode(p) && READ_ONCE(polling)) {
 		struct arch_regs r;
 		kl_regs_in(&r, p, VEC_TIMER);
@@ -159,4 +160,5 @@ void kl_traps_exit(void)
 {
 	kl_traps_stop_poll();
 	unregister_die_notifier(&kl_die_nb);
+	kl_rcu_stall_settle(true);
 }
