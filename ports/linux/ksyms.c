@@ -160,12 +160,8 @@ void kl_rcu_stall_suppress(bool on)
 {
 	if (!rcu_stall_suppress)
 		return;
-	if (on) {
-		WRITE_ONCE(stall_quiet_until, 0);
-		WRITE_ONCE(*rcu_stall_suppress, 1);
-	} else {
-		WRITE_ONCE(stall_quiet_until, rdtsc() + (u64)tsc_khz * 1000);
-	}
+	WRITE_ONCE(stall_quiet_until, on ? 0 : rdtsc() + (u64)tsc_khz * 1000);
+	WRITE_ONCE(*rcu_stall_suppress, 1);
 }
 
 void kl_rcu_stall_settle(bool now)
@@ -178,4 +174,8 @@ void kl_rcu_stall_settle(bool now)
 	if (rcu_stall_reset)
 		rcu_stall_reset();
 	WRITE_ONCE(*rcu_stall_suppress, 0);
+	/* A stop that began meanwhile (this CPU parked by its NMI just
+	 * above) has its own quiet second: it stays off. */
+	if (READ_ONCE(stall_quiet_until))
+		WRITE_ONCE(*rcu_stall_suppress, 1);
 }
